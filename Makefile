@@ -1,0 +1,54 @@
+# Quantitative Big Imaging course book.  Two commands on a fresh machine:
+#   make book   set up everything, execute every notebook, write the site to _build/html
+#   make test   set up everything and run the whole test suite
+# Each setup step is skipped when it is already done (stamp files).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: book test bench setup system vendor exercises slides clean clean-all help
+
+help:
+	@echo "make book   - install what is missing, execute all notebooks, build the site into _build/html"
+	@echo "make test   - install what is missing, build, and run the test suite"
+	@echo "make bench  - time a cold and a no-change build and every notebook (time, peak memory)"
+	@echo "make clean  - remove the built site and the execution cache (keeps .venv and data)"
+
+setup: $(VENV)/.installed system vendor
+
+# Python environment from the pinned requirements (re-run only when they change).
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# System programs: graphviz's `dot` (pydot, dask .visualize) and, for the browser tests,
+# Debian's chromium.  Installed with apt-get when missing and we are root.
+system:
+	@bash tools/system.sh dot
+
+# MathJax, reveal.js, require.js, jQuery from npm into _vendor/ (served by the site).
+vendor:
+	@bash tools/vendor.sh
+
+book: setup
+	$(PY) tools/build.py
+
+exercises: $(VENV)/.installed
+	$(PY) -m qbi exercises
+
+test: setup
+	@bash tools/system.sh chromium
+	$(PY) -m pytest -p no:cacheprovider tests
+
+bench: setup
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf _build
+
+clean-all: clean
+	rm -rf $(VENV) _vendor node_modules data/*.npz data/*.sha256

@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""Build the course site: execute every notebook (two at a time) and render _build/html.
+
+Steps
+1. Read _config.yml / _toc.yml.  With ``course.publish_solutions: false`` the
+   solutions are left out (a temporary table of contents without them is used).
+2. Pre-execute the notebooks into the book's jupyter-cache with the parallel
+   executor (one process per core); unchanged notebooks are not re-run.
+3. ``jupyter-book build -W -n --keep-going``: renders the pages from the cache.
+   Any notebook error (outside cells tagged ``raises-exception``) and any Sphinx
+   warning fails the build; the log names the notebook and the cell.
+4. Build the reveal.js slide decks of the lectures into _build/html/slides/.
+
+Usage: python tools/build.py [--root DIR] [--serial] [--no-slides]
+Exit status: non-zero when any step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+def toc_files(toc: dict) -> list[str]:
+    """Every document of a jb-book table of contents, in order."""
+    out = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                out.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return out
+
+
+def without_solutions(toc: dict) -> dict:
+    def keep(entry):
+        return not str(entry.get("file", "")).startswith("solutions/")
+
+    toc = dict(toc)
+    parts = []
+    for part in toc.get("parts", []):
+        chapters = [c for c in part.get("chapters", []) if keep(c)]
+        if chapters:
+            parts.append({**part, "chapters": chapters})
+    toc["parts"] = parts
+    return toc
+
+
+def notebooks(root: Path, toc: dict) -> list[Path]:
+    return [root / f"{f}.ipynb" for f in toc_files(toc) if (root / f"{f}.ipynb").exists()]
+
+
+def pre_execute(root: Path, cache_dir: Path, nbs: list[Path], timeout: int) -> None:
+    """Fill the book's execution cache, one notebook per core.  Failures are left to the
+    book build, which re-runs uncached notebooks and reports their errors."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
+    cache = get_cache(str(cache_dir))
+    for nb in nbs:
+        cache.add_nb_to_project(str(nb), read_data={"name": "nbformat", "type": "plugin"})
+    executor = load_executor("local-parallel", cache=cache)
+    todo = [str(nb) for nb in nbs]
+    start = time.perf_counter()
+    result = executor.run_and_cache(filter_uris=todo, timeout=timeout, allow_errors=False)
+    print(f"build: pre-executed {len(result.succeeded)} notebook(s) in "
+          f"{time.perf_counter() - start:.1f} s ({len(result.excepted) + len(result.errored)} failed, "
+          "re-run by the book build for the report)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=HERE.parent, help="the book's root folder")
+    parser.add_argument("--serial", action="store_true", help="skip parallel pre-execution")
+    parser.add_argument("--no-slides", action="store_true", help="do not build the slide decks")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    publish = (config.get("course") or {}).get("publish_solutions", True)
+    build_cmd = [sys.executable, "-m", "jupyter_book", "build", "-W", "-n", "--keep-going",
+                 "--path-output", str(root), str(root)]
+    tmp_toc = None
+    if not publish:
+        toc = without_solutions(toc)
+        tmp_toc = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=root, delete=False)
+        yaml.safe_dump(toc, tmp_toc, sort_keys=False)
+        tmp_toc.close()
+        build_cmd[-1:-1] = ["--toc", tmp_toc.name]
+        print("build: course.publish_solutions is false: solutions/ left out of the site")
+    try:
+        execute = config.get("execute", {})
+        if not args.serial and execute.get("execute_notebooks") == "cache":
+            cache_dir = root / execute.get("cache", "_build/.jupyter_cache")
+            pre_execute(root, cache_dir, notebooks(root, toc), int(execute.get("timeout", 120)))
+        start = time.perf_counter()
+        status = subprocess.call(build_cmd, cwd=root)
+        print(f"build: jupyter-book finished in {time.perf_counter() - start:.1f} s "
+              f"with exit status {status}", flush=True)
+    finally:
+        if tmp_toc is not None:
+            os.unlink(tmp_toc.name)
+    if status != 0:
+        print("build: FAILED - see the notebook and cell named above "
+              "(a cell that is meant to fail needs the tag raises-exception)", file=sys.stderr)
+        return status
+    if not args.no_slides and (root / "qbi" / "slides.py").exists():
+        status = subprocess.call([sys.executable, "-m", "qbi", "slides"], cwd=root)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
