@@ -40,9 +40,12 @@ book: setup
 exercises: $(VENV)/.installed
 	$(PY) -m qbi exercises
 
+# The tests need the built site (and its execution cache): build first, then run the unit,
+# site and slide tests and nbval on every notebook, two pytest workers at a time.
 test: setup
 	@bash tools/system.sh chromium
-	$(PY) -m pytest -p no:cacheprovider tests
+	$(PY) tools/build.py
+	$(PY) -m pytest -p no:cacheprovider -n 2 tests --nbval-lax lectures exercises solutions
 
 bench: setup
 	$(PY) tools/bench.py

@@ -112,6 +112,36 @@ _CATALOGUE: list[Dataset] = [
         "solid (boolean mask), porosity, pore centres and radii",
         _generated(phantoms.foam_volume, 4), seed=4,
     ),
+    Dataset(
+        "shapes", "generated",
+        "600 small noisy images (32 x 32, float32) of circles, squares and triangles, 200 of each.",
+        "qbi.phantoms.shapes",
+        "labels (0 circle, 1 square, 2 triangle), names, masks (the shape of every image)",
+        _generated(phantoms.shapes, 5), seed=5,
+    ),
+    Dataset(
+        "test_pattern", "generated",
+        "Filter test pattern (256 x 256, float32 in [0, 1]): ramp, edges, shrinking disks, "
+        "line gratings, dots; and a copy with a vertical stripe artefact.",
+        "qbi.phantoms.test_pattern",
+        "clean (the noise-free image), stripes (the artefact alone)",
+        _generated(phantoms.test_pattern, 6), seed=6,
+    ),
+    Dataset(
+        "grains", "generated",
+        "40 touching round grains (256 x 256, float32), unevenly lit, blurred and noisy.",
+        "qbi.phantoms.grains",
+        "labels (one per grain), n_grains, centres, radii, mask, illumination field, "
+        "the evenly lit image",
+        _generated(phantoms.grains, 7), seed=7,
+    ),
+    Dataset(
+        "textures", "generated",
+        "Four textures with the same mean grey value in random regions (192 x 192, float32).",
+        "qbi.phantoms.textures",
+        "labels (per-pixel class: smooth, grain, horizontal stripes, vertical stripes), names",
+        _generated(phantoms.textures, 8), seed=8,
+    ),
     # --- bundled with a dependency ------------------------------------------
     Dataset("camera", "bundled", "Cameraman, 512 x 512 grey (uint8).",
             "scikit-image: skimage.data.camera", "none", _skimage("camera")),

@@ -83,6 +83,19 @@ def pre_execute(root: Path, cache_dir: Path, nbs: list[Path], timeout: int) -> N
           "re-run by the book build for the report)", flush=True)
 
 
+def executed_ok(root: Path, config: dict, nb: Path) -> bool:
+    """True when the execution cache holds a successful run of this notebook as it is now."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(root / (config.get("execute") or {}).get("cache", "_build/.jupyter_cache")))
+    try:
+        cache.match_cache_notebook(nbformat.read(nb, as_version=4))
+    except KeyError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=HERE.parent, help="the book's root folder")
@@ -93,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     config = yaml.safe_load((root / "_config.yml").read_text())
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     publish = (config.get("course") or {}).get("publish_solutions", True)
-    build_cmd = [sys.executable, "-m", "jupyter_book", "build", "-W", "-n", "--keep-going",
+    build_cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "--keep-going",
                  "--path-output", str(root), str(root)]
     tmp_toc = None
     if not publish:
@@ -116,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         if tmp_toc is not None:
             os.unlink(tmp_toc.name)
     if status != 0:
+        failed = [nb for nb in notebooks(root, toc) if not executed_ok(root, config, nb)]
+        for nb in failed:
+            print(f"build: FAILED notebook {nb.relative_to(root)}", file=sys.stderr)
         print("build: FAILED - see the notebook and cell named above "
               "(a cell that is meant to fail needs the tag raises-exception)", file=sys.stderr)
         return status
