@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,16 +49,27 @@ def toc_files(toc: dict) -> list[str]:
 
 
 def without_solutions(toc: dict) -> dict:
-    def keep(entry):
-        return not str(entry.get("file", "")).startswith("solutions/")
+    """The table of contents without any entry under solutions/ (and without emptied parts)."""
+
+    def prune(entries):
+        kept = []
+        for entry in entries or []:
+            if str(entry.get("file", "")).startswith("solutions/"):
+                continue
+            entry = dict(entry)
+            for key in ("chapters", "sections"):
+                if key in entry:
+                    entry[key] = prune(entry[key])
+                    if not entry[key]:
+                        del entry[key]
+            kept.append(entry)
+        return kept
 
     toc = dict(toc)
-    parts = []
-    for part in toc.get("parts", []):
-        chapters = [c for c in part.get("chapters", []) if keep(c)]
-        if chapters:
-            parts.append({**part, "chapters": chapters})
-    toc["parts"] = parts
+    if "parts" in toc:
+        toc["parts"] = [p for p in prune(toc["parts"]) if p.get("chapters")]
+    if "chapters" in toc:
+        toc["chapters"] = prune(toc["chapters"])
     return toc
 
 
@@ -81,6 +93,21 @@ def pre_execute(root: Path, cache_dir: Path, nbs: list[Path], timeout: int) -> N
     print(f"build: pre-executed {len(result.succeeded)} notebook(s) in "
           f"{time.perf_counter() - start:.1f} s ({len(result.excepted) + len(result.errored)} failed, "
           "re-run by the book build for the report)", flush=True)
+
+
+SOLUTION_LINK = re.compile(r'<a class="qbi-solution"[^>]*>(.*?)</a>', re.S)
+
+
+def hide_solution_links(html_dir: Path) -> int:
+    """With solutions unpublished, turn the pages' solution links into plain text."""
+    changed = 0
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = SOLUTION_LINK.sub(r'<span class="qbi-solution">\1 (released later)</span>', text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
 
 
 def executed_ok(root: Path, config: dict, nb: Path) -> bool:
@@ -135,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         print("build: FAILED - see the notebook and cell named above "
               "(a cell that is meant to fail needs the tag raises-exception)", file=sys.stderr)
         return status
+    if not publish:
+        hide_solution_links(root / "_build" / "html")
     if not args.no_slides and (root / "qbi" / "slides.py").exists():
         status = subprocess.call([sys.executable, "-m", "qbi", "slides"], cwd=root)
     return status
