@@ -44,8 +44,12 @@ exercises: $(VENV)/.installed
 # site and slide tests and nbval on every notebook, two pytest workers at a time.
 test: setup
 	@bash tools/system.sh chromium
+	$(PY) -m qbi exercises --check
 	$(PY) tools/build.py
 	$(PY) -m pytest -p no:cacheprovider -n 2 tests --nbval-lax lectures exercises solutions
+
+slides: setup
+	$(PY) -m qbi slides
 
 bench: setup
 	$(PY) tools/bench.py

@@ -19,6 +19,7 @@ Usage::
     python -m qbi slides 01                    # one lecture (number, slug, stem or path)
     python -m qbi slides --check               # only check the authoring conventions
     python -m qbi slides --execute --out DIR   # without a book build: execute the notebooks
+    python -m qbi slides --pdf 01              # also print the deck to a PDF next to it
 
 Exit status: 0 when every deck was written (and, with --check, no convention is broken),
 1 when a lecture failed or breaks a convention, 2 for a usage error (e.g. no book build).
@@ -59,12 +60,23 @@ MARKER = "<!-- qbi-slides-link -->"
 # Finding lectures and their executed notebooks
 # --------------------------------------------------------------------------------------
 
+def book_lectures(root: Path) -> list[Path]:
+    """The lectures the book builds: ``lectures/*`` entries of ``_toc.yml`` that exist (all
+    of ``lectures/*.ipynb`` when there is no table of contents)."""
+    toc = root / "_toc.yml"
+    if not toc.exists():
+        return sorted((root / "lectures").glob("[0-9]*.ipynb"))
+    files = re.findall(r"^\s*-?\s*file:\s*[\"']?(lectures/[\w.-]+)", toc.read_text(), re.M)
+    paths = [root / f"{f.removesuffix('.ipynb')}.ipynb" for f in files]
+    return sorted({p for p in paths if p.exists()})
+
+
 def lecture_paths(root: Path, names: list[str] | None = None) -> list[Path]:
-    """The lecture notebooks: all of ``lectures/*.ipynb`` or those named (by number, slug,
-    stem or path)."""
-    all_nbs = sorted((root / "lectures").glob("[0-9]*.ipynb"))
+    """The lecture notebooks: those of the book (see book_lectures) or those named (by
+    number, slug, stem or path, among all of ``lectures/*.ipynb``)."""
     if not names:
-        return all_nbs
+        return book_lectures(root)
+    all_nbs = sorted((root / "lectures").glob("[0-9]*.ipynb"))
     out = []
     for name in names:
         path = Path(name)
@@ -275,9 +287,10 @@ def myst_to_markdown(source: str) -> str:
             continue
         indent, fence, name, arg = match.groups()
         end = i + 1
-        while end < len(lines) and not (lines[end].strip().startswith(fence[0] * len(fence))
-                                        and lines[end].strip() == fence[0] * len(lines[end].strip())
-                                        and len(lines[end].strip()) == len(fence)):
+        while end < len(lines):                       # the closing fence: as long or longer
+            close = lines[end].strip()
+            if close and set(close) == {fence[0]} and len(close) >= len(fence):
+                break
             end += 1
         options, body = _directive_options(lines[i + 1:end])
         inner = myst_to_markdown("\n".join(body))
@@ -286,16 +299,16 @@ def myst_to_markdown(source: str) -> str:
             title = arg or ("" if name in ("margin", "sidebar") else name.capitalize())
             if name == "seealso":
                 title = "See also"
-            title_html = (f'<p class="admonition-title">{html.escape(_roles(title))}</p>\n'
+            title_html = (f'<p class="admonition-title">{_md_html(_roles(title), inline=True)}</p>'
                           if title else "")
-            out += [f'<div class="admonition {name}">', title_html, inner, "", "</div>"]
+            out += [f'<div class="admonition {name}">{title_html}{_md_html(inner)}</div>', ""]
         elif name == "math":
             out += ["$$", inner, "$$"]
         elif name in ("figure", "image"):
             alt = options.get("alt", "")
             out += [f"![{alt}]({arg})", ""]
             if inner.strip():
-                out += ['<p class="caption">', "", inner, "", "</p>"]
+                out += [f'<div class="caption">{_md_html(inner)}</div>', ""]
         elif name in ("code", "code-block", "sourcecode", "code-cell"):
             out += [f"```{arg}", "\n".join(body), "```"]
         elif name in ("toctree", "glue:figure", "bibliography", "tableofcontents"):
@@ -304,6 +317,16 @@ def myst_to_markdown(source: str) -> str:
             out.append(inner)
         i = end + 1
     return _roles("\n".join(out))
+
+
+def _md_html(text: str, inline: bool = False) -> str:
+    """Markdown to HTML as one raw HTML block (no blank line ends it early)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(text).strip()
+    if inline and rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return re.sub(r"\n[ \t]*(?=\n)", "\n<!-- -->", rendered)
 
 
 def _roles(text: str) -> str:
@@ -332,6 +355,13 @@ class Lecture:
     stem: str
     week: int | None
     title: str
+
+
+def clean_title(h1: str) -> str:
+    """The lecture title from its H1: "Week 3: Image enhancement" -> "Image enhancement" (the
+    title slide says the week)."""
+    return re.sub(r"^(week|lecture)\s*\d+\s*[:.\u2013\u2014-]\s*", "", h1.strip(),
+                  flags=re.I) or h1.strip()
 
 
 def _strip_outputs(cell, stream_names=()):
@@ -386,16 +416,26 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
     if first is not None:
         match = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", first.source, re.M)
         if match:
-            title = match.group(1)
+            title = clean_title(match.group(1))
             title_cell = first
             first.source = (first.source[:match.start()] + first.source[match.end():]).strip()
     lecture = Lecture(path=path, stem=path.stem, week=week, title=_roles(title))
 
     import nbformat
 
+    subtitle = ""
+    rest = title_cell.source.strip() if title_cell is not None else ""
+    # "*Quantitative Big Imaging* (ETH Zurich ...): noise, filters": the slide names the course
+    prefix = r"^[*_]{0,2}" + re.escape(course) + r"[*_]{0,2}\s*(\([^)]*\))?\s*[:.,\u2013\u2014-]\s*"
+    short = re.sub(prefix, "", rest, flags=re.I)
+    if short != rest and short:
+        rest = short[0].upper() + short[1:]
+    if rest and len(rest) <= 240 and "\n\n" not in rest and not re.match(r"[-*+#>|`<]|\d+\.", rest):
+        subtitle = f'<p class="qbi-subtitle">{_md_html(rest, inline=True)}</p>\n'
+        title_cell.source = ""             # a one-line introduction: the title slide's subtitle
     week_html = f'<p class="qbi-week">Week {week}</p>\n' if week is not None else ""
     banner = (f'<div class="qbi-title">\n<p class="qbi-course">{html.escape(course)}</p>\n'
-              f'{week_html}<h1>{html.escape(lecture.title)}</h1>\n'
+              f'{week_html}<h1>{html.escape(lecture.title)}</h1>\n{subtitle}'
               f'<p class="qbi-institution">{html.escape(institution)}</p>\n'
               f'<p class="qbi-book-link"><a href="../lectures/{path.stem}.html">'
               f'the lecture in the course book</a> &middot; press <kbd>S</kbd> for speaker '
@@ -403,7 +443,8 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
     title_slide = nbformat.v4.new_markdown_cell(banner)
     title_slide.metadata["slideshow"] = {"slide_type": "slide"}
     title_slide.metadata["qbi_title"] = True
-    title_slide.pop("id", None)
+    if nb.get("nbformat_minor", 0) < 5:
+        title_slide.pop("id", None)            # cell ids exist from nbformat 4.5 on
     if title_cell is not None and not title_cell.source.strip():
         nb.cells.remove(title_cell)        # the H1 cell was only the heading
     elif title_cell is not None and slide_type(title_cell) in SHOWN:
@@ -465,11 +506,15 @@ html .reveal .qbi-title { margin-top: 90px; }
 html .reveal .qbi-title h1 { font-size: 58px; margin: 0.3em 0; color: #1f3b70; }
 html .reveal .qbi-course { font-size: 34px; color: #555; margin: 0; letter-spacing: 0.04em; }
 html .reveal .qbi-week { font-size: 30px; color: #555; margin: 0.2em 0; }
+html .reveal .qbi-subtitle { font-size: 28px; color: #333; margin: 0.2em 3em; }
 html .reveal .qbi-institution { font-size: 26px; color: #777; margin-top: 1.4em; }
 html .reveal .qbi-book-link { font-size: 20px; color: #777; margin-top: 2em; }
 html .reveal kbd { font-size: 0.9em; border: 1px solid #aaa; border-radius: 3px; padding: 0 4px; }
 html .reveal aside.notes { display: none; }
-@media print { html .reveal .slides section { overflow: visible; } }
+/* ?print-pdf: one page per slide, and no blank page at the end */
+html.print-pdf .reveal .slides section { overflow: visible; }
+html.print-pdf .reveal .slides .pdf-page:last-of-type {
+  page-break-after: avoid !important; break-after: avoid !important; }
 """
 
 TEMPLATE = r"""{%- extends 'index.html.j2' -%}
@@ -530,9 +575,32 @@ require({waitSeconds: 30},
       controls: true, progress: true, history: true, hash: true, center: false,
       slideNumber: "c/t", transition: "fade", transitionSpeed: "fast",
       width: {{ resources.reveal.width }}, height: {{ resources.reveal.height }},
-      margin: 0.04, plugins: [RevealNotes]
+      margin: 0.04, plugins: [RevealNotes],
+      pdfSeparateFragments: false, pdfMaxPagesPerSlide: 1
     });
     window.Reveal = Reveal;
+    // A slide a little taller than the screen is shrunk to fit (down to 70 %); a taller one
+    // is shrunk that far and scrolls.
+    function fit(slide) {
+      if (!slide || slide.classList.contains("stack") || slide.dataset.qbiFit) return;
+      var room = Reveal.getConfig().height, need = 0;
+      for (var i = 0; i < slide.children.length; i++) {   // where the content ends
+        var child = slide.children[i];
+        if (child.offsetParent === slide) need = Math.max(need, child.offsetTop + child.offsetHeight);
+      }
+      need = Math.max(need, slide.scrollHeight > room + 2 ? slide.scrollHeight : 0);
+      var zoom = need > room + 2 ? Math.max(0.7, room / need) : 1;
+      slide.dataset.qbiFit = zoom.toFixed(3);
+      if (zoom < 1) slide.style.zoom = zoom;   // CSS zoom: the box stays 100 % high
+    }
+    Reveal.on("ready", function (event) {
+      if (Reveal.isPrintingPDF()) {
+        document.querySelectorAll(".reveal .slides section:not(.stack)").forEach(fit);
+      } else {
+        fit(event.currentSlide);
+      }
+    });
+    Reveal.on("slidechanged", function (event) { fit(event.currentSlide); });
   });
 </script>
 {% endblock footer_js %}
@@ -580,18 +648,14 @@ def render(nb, lecture: Lecture, static_prefix: str) -> str:
 
 def count_slides(deck_html: str) -> int:
     """Slides of a deck: the sections that hold content (sub-slides count one each)."""
-    opens = [m for m in re.finditer(r"<(/?)section\b", deck_html)]
-    depth, count, has_child = 0, 0, []
-    for m in opens:
-        if m.group(1) == "":
+    count, has_child = 0, []               # one entry per open <section>
+    for tag in re.finditer(r"<(/?)section\b", deck_html):
+        if tag.group(1) == "":
             if has_child:
                 has_child[-1] = True
             has_child.append(False)
-            depth += 1
-        else:
-            if has_child and not has_child.pop():
-                count += 1
-            depth -= 1
+        elif has_child and not has_child.pop():
+            count += 1
     return count
 
 
@@ -614,10 +678,16 @@ def add_page_link(page: Path, deck_href: str) -> bool:
     return True
 
 
-def write_index(out: Path, decks: list[tuple[Lecture, int]]) -> Path:
-    rows = "\n".join(
-        f'<li><a href="{d.stem}.html">Week {d.week}: {html.escape(d.title)}</a> ({n} slides)</li>'
-        for d, n in sorted(decks, key=lambda x: x[0].stem))
+def write_index(out: Path) -> Path:
+    """slides/index.html: every deck in the folder, with its title and number of slides."""
+    rows = []
+    for deck in sorted(out.glob("[0-9]*.html")):
+        text = deck.read_text(encoding="utf-8")
+        match = re.search(r"<title>(.*?)</title>", text, re.S)
+        title = match.group(1).strip() if match else deck.stem
+        title = re.sub(r"\s+slides$", "", title)
+        rows.append(f'<li><a href="{deck.name}">{title}</a> ({count_slides(text)} slides)</li>')
+    rows = "\n".join(rows)
     index = out / "index.html"
     index.write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -629,6 +699,59 @@ def write_index(out: Path, decks: list[tuple[Lecture, int]]) -> Path:
 
 
 # --------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------
+
+BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+            "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+            "/Applications/Chromium.app/Contents/MacOS/Chromium",
+            r"C:\Program Files\Google\Chrome\Application\chrome.exe")
+
+
+def find_browser() -> str | None:
+    """An installed Chromium or Chrome (QBI_CHROMIUM overrides); never a downloaded one."""
+    import shutil
+
+    candidates = [os.environ.get("QBI_CHROMIUM", "")]
+    candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser",
+                                                    "google-chrome")]
+    candidates += list(BROWSERS)
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+def print_pdf(deck: Path, pdf: Path, browser: str | None = None) -> int:
+    """Print a deck to PDF, one 16:9 page per slide (reveal.js ``?print-pdf`` layout), once
+    its math is typeset and its fonts are loaded.  Returns the number of pages."""
+    from playwright.sync_api import sync_playwright
+
+    browser = browser or find_browser()
+    if browser is None:
+        raise RuntimeError("no Chromium or Chrome found: install one (Debian: apt-get install "
+                           "chromium) or set QBI_CHROMIUM, or print from the browser "
+                           "(see book/presenting.md)")
+    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")                 # Chromium refuses to run as root without
+    with sync_playwright() as pw:
+        chrome = pw.chromium.launch(executable_path=browser, args=args)
+        try:
+            page = chrome.new_page()
+            page.goto(deck.resolve().as_uri() + "?print-pdf", wait_until="load")
+            page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()",
+                                   timeout=30000)
+            page.wait_for_function("document.documentElement.dataset.qbiMath === 'typeset'",
+                                   timeout=60000)
+            page.evaluate("document.fonts.ready.then(() => true)")
+            page.wait_for_timeout(500)
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        finally:
+            chrome.close()
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
+
+
+# --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
 
@@ -637,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m qbi slides",
         description="Build the reveal.js slide decks of the lectures into the built site.")
     parser.add_argument("lectures", nargs="*",
-                        help="lectures to build: number (01), slug, stem or path (default: all)")
+                        help="lectures to build: number (01), slug, stem or path "
+                             "(default: the lectures listed in _toc.yml)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the book's root folder (default: the current folder)")
     parser.add_argument("--html", type=Path, default=None,
@@ -649,6 +773,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(instead of failing)")
     parser.add_argument("--check", action="store_true",
                         help="only check the authoring conventions; build nothing")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print each deck to NN-slug.pdf next to it (needs Chromium "
+                             "or Chrome)")
     parser.add_argument("--no-link", action="store_true",
                         help="do not add the 'Open the slides' link to the lecture pages")
     args = parser.parse_args(argv)
@@ -686,9 +813,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     static = html_dir / "_static"
+    if not (static / "reveal.js").exists() and (root / "_vendor" / "reveal.js").exists():
+        static = root / "_vendor"          # no built site: use the checkout's copy of the assets
     if not (static / "reveal.js").exists():
         print(f"slides: warning: {static}/reveal.js is missing: the decks will not load "
-              "(build the book after `bash tools/vendor.sh`)", file=sys.stderr)
+              "(run `bash tools/vendor.sh`, then build the book)", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     static_prefix = Path(os.path.relpath(static, out)).as_posix()
 
@@ -727,8 +856,18 @@ def main(argv: list[str] | None = None) -> int:
         shown = deck.relative_to(root) if deck.is_relative_to(root) else deck
         print(f"slides: wrote {shown} ({n} slides, {source}, "
               f"{time.perf_counter() - start:.1f} s{linked})")
+        if args.pdf:
+            pdf = deck.with_suffix(".pdf")
+            try:
+                pages = print_pdf(deck, pdf)
+            except Exception as exc:  # noqa: BLE001 - a missing browser, a timeout
+                print(f"slides: {path.name}: PDF failed: {exc}", file=sys.stderr)
+                failed.append(path)
+                continue
+            print(f"slides: wrote {pdf.relative_to(root) if pdf.is_relative_to(root) else pdf} "
+                  f"({pages} pages)")
     if built:
-        write_index(out, built)
+        write_index(out)
     if failed:
         print(f"slides: FAILED for {', '.join(p.name for p in failed)}", file=sys.stderr)
         return 1

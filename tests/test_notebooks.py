@@ -45,7 +45,7 @@ def test_notebook_names_follow_the_week_convention(path):
         assert (ROOT / path.parent.name / path.name).exists()
 
 
-def _executed(path):
+def executed(path):
     """The executed notebook from the book's jupyter-cache (filled by `make book`)."""
     from jupyter_cache import get_cache
 
@@ -63,7 +63,7 @@ def _executed(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_executed_outputs_have_no_deprecation_or_future_warnings(path):
-    merged = _executed(path)
+    merged = executed(path)
     found = []
     for i, cell in enumerate(merged.cells):
         for out in cell.get("outputs", []):

@@ -1,0 +1,330 @@
+"""Grading a class: full marks for the solution, bad submissions each get a clear row, the batch
+goes on, and nothing next to the submissions changes.
+
+The submissions are built here from the solution and its generated exercise (so they follow the
+notebooks when they change) and graded in one batch with the command line, two at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+from qbi import exercises, grading
+
+WEEK = "01"
+SOLUTION = ROOT / "solutions" / "01-introduction-and-workflows.ipynb"
+EXERCISE = ROOT / "exercises" / "01-introduction-and-workflows.ipynb"
+TIMEOUT = 25  # seconds per submission in these tests (the endless loop waits this long)
+
+
+def _complete() -> nbformat.NotebookNode:
+    """The exercise as a good student hands it in: every answer cell filled with the solution."""
+    solution = {c.get("id"): c.source for c in nbformat.read(SOLUTION, as_version=4).cells}
+    nb = nbformat.read(EXERCISE, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("id") in solution:
+            cell.source = solution[cell["id"]]
+    return nb
+
+
+def _index(nb, startswith: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if c.source.startswith(startswith))
+
+
+def _code(source: str):
+    return nbformat.v4.new_code_cell(source)
+
+
+TAMPER = r'''
+import glob, os, pathlib, signal, subprocess
+import qbi.grading as g
+
+repo = pathlib.Path(g.__file__).resolve().parents[1]
+tried = {}
+def attempt(what, action):
+    try:
+        tried[what] = action()
+    except Exception as err:
+        tried[what] = type(err).__name__
+
+attempt("read the hidden tests", lambda: (repo / "solutions" / "01-introduction-and-workflows.ipynb").read_text())
+attempt("list the solutions", lambda: os.listdir(repo / "solutions"))
+attempt("find the tests", lambda: glob.glob(str(repo / "**" / "*.ipynb"), recursive=True))
+attempt("change the grader", lambda: open(g.__file__, "a").write("\n# tampered\n"))
+attempt("replace the grader", lambda: os.replace(g.__file__, g.__file__ + ".old"))
+attempt("read the grader's memory", lambda: open(f"/proc/{os.getppid()}/cmdline").read())
+attempt("kill the grader", lambda: os.kill(os.getppid(), signal.SIGKILL))
+attempt("run a program", lambda: subprocess.run(["true"]))
+# monkeypatching only changes this process: the tests run in the grader's own process
+g.run_question = lambda *args, **kwargs: None
+print(tried)
+'''
+
+
+def _submissions(folder: Path) -> dict[str, str]:
+    """Write the test submissions; returns {file name: what it is}."""
+    made = {}
+
+    def save(name, nb, what):
+        nbformat.write(nb, folder / name)
+        made[name] = what
+
+    complete = _complete()
+    save("complete.ipynb", complete, "every answer right")
+    (folder / "solution.ipynb").write_bytes(SOLUTION.read_bytes())
+    made["solution.ipynb"] = "the solution notebook itself"
+    (folder / "blank.ipynb").write_bytes(EXERCISE.read_bytes())
+    made["blank.ipynb"] = "the exercise as generated"
+    (folder / "not-json.ipynb").write_text('{"cells": [ this is not json')
+    made["not-json.ipynb"] = "invalid JSON"
+    (folder / "not-a-notebook.ipynb").write_text('{"hello": "world"}')
+    made["not-a-notebook.ipynb"] = "JSON, not a notebook"
+
+    other = _complete()
+    other.metadata["qbi"]["week"] = "02"
+    other.metadata["qbi"]["slug"] = "ground-truth-and-datasets"
+    save("other-week.ipynb", other, "the notebook of week 02")
+
+    deleted = _complete()
+    del deleted.cells[_index(deleted, "weights = np.array")]
+    save("deleted-cells.ipynb", deleted, "the answer cell of q6 deleted")
+
+    reordered = _complete()
+    given = reordered.cells.pop(_index(reordered, 'wood = data.load("wood_radiograph")'))
+    reordered.cells.insert(_index(reordered, "corrected = (image") + 1, given)
+    save("reordered.ipynb", reordered, "q7's data cell moved after its answer")
+
+    syntax = _complete()
+    syntax.cells[_index(syntax, "camera_float = img_as_float")].source = "camera_float = img_as_float(camera"
+    save("syntax-error.ipynb", syntax, "a syntax error in q3's answer")
+
+    exception = _complete()
+    exception.cells.insert(_index(exception, 'grader.check("q2")'), _code("raise RuntimeError('boom')"))
+    save("exception.ipynb", exception, "a cell raising an exception")
+
+    loop = _complete()
+    loop.cells.insert(_index(loop, 'radiograph = data.load("wood_radiograph")'), _code("while True:\n    pass"))
+    save("endless-loop.ipynb", loop, "an endless loop before q5")
+
+    huge = _complete()
+    huge.cells.insert(_index(huge, 'grader.check("q1")'),
+                      _code("for _ in range(3000):\n    print('spam ' * 20_000)"))
+    save("huge-output.ipynb", huge, "300 MB of output")
+
+    tamper = nbformat.read(EXERCISE, as_version=4)  # blank, except q1, plus the tricks
+    q1 = _index(tamper, "top_left = ...")
+    tamper.cells[q1].source = _complete().cells[q1].source
+    tamper.cells.insert(q1 + 1, _code(TAMPER))
+    save("tamper.ipynb", tamper, "q1 right, then tries to read the tests and change the grader")
+
+    crash = _complete()
+    crash.cells.insert(_index(crash, "grader.check_all()"), _code("import os\nos._exit(3)"))
+    save("crash.ipynb", crash, "every answer right, then os._exit")
+    return made
+
+
+def _tree_hash(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _grade_batch(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("submissions")
+    made = _submissions(folder)
+    before = _tree_hash(folder)
+    grader_file = hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest()
+    out = tmp_path_factory.mktemp("grades") / "grades.csv"
+    files = [str(folder / name) for name in made]
+    status = grading.main(["--week", WEEK, *files, "--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2"])
+    with out.open(newline="") as fh:
+        rows = {row["submission"]: row for row in csv.DictReader(fh)}
+    return {"status": status, "rows": rows, "out": str(out), "folder": str(folder), "made": made,
+            "before": before, "after": _tree_hash(folder), "grader_file": grader_file}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, request):
+    """Grade all the test submissions once, with the command line.
+
+    Under pytest-xdist the tests of this file may run in several workers: the first one grades,
+    the others wait for it (a file lock) and read its results."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if worker is None:
+        result = _grade_batch(tmp_path_factory)
+    else:
+        import fcntl
+
+        shared = tmp_path_factory.getbasetemp().parent
+        with open(shared / "qbi-grading.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cache = shared / "qbi-grading.json"
+            if cache.exists():
+                result = json.loads(cache.read_text())
+            else:
+                result = _grade_batch(tmp_path_factory)
+                cache.write_text(json.dumps(result))
+    result["out"], result["folder"] = Path(result["out"]), Path(result["folder"])
+    return result
+
+
+QUESTIONS = [q.name for q in exercises.parse(SOLUTION).questions]
+MAX = sum(q.total for q in exercises.parse(SOLUTION).questions)
+
+
+def _total(row) -> float:
+    return float(row["total"])
+
+
+def test_the_csv_has_one_row_per_submission_and_the_promised_columns(batch):
+    with batch["out"].open(newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header == ["submission", *QUESTIONS, "total", "max_total", "message"]
+    assert set(batch["rows"]) == set(batch["made"])
+    for row in batch["rows"].values():
+        assert float(row["max_total"]) == MAX
+        assert abs(sum(float(row[q]) for q in QUESTIONS) - _total(row)) < 0.05
+
+
+def test_every_solution_grades_to_full_marks(batch):
+    for name in ("complete.ipynb", "solution.ipynb"):
+        row = batch["rows"][name]
+        assert _total(row) == MAX, row
+    assert batch["rows"]["complete.ipynb"]["message"] == "graded"
+
+
+def test_the_blank_exercise_grades_below_full_marks(batch):
+    row = batch["rows"]["blank.ipynb"]
+    assert _total(row) < MAX and _total(row) == 0
+    assert row["message"].startswith("graded") and "not answered: q1" in row["message"]
+
+
+@pytest.mark.parametrize("name, needle", [
+    ("not-json.ipynb", "not valid JSON"),
+    ("not-a-notebook.ipynb", "not a Jupyter notebook"),
+    ("other-week.ipynb", "week 02"),
+])
+def test_unreadable_or_foreign_notebooks_are_not_graded(batch, name, needle):
+    row = batch["rows"][name]
+    assert row["message"].startswith("NOT GRADED") and needle in row["message"], row
+    assert _total(row) == 0
+
+
+def test_a_missing_cell_costs_only_its_question(batch):
+    row = batch["rows"]["deleted-cells.ipynb"]
+    assert float(row["q6"]) == 0 and _total(row) == MAX - 3, row
+    assert "missing answers: q6" in row["message"] and "weights" in row["message"]
+
+
+def test_reordered_cells_cost_the_questions_they_break(batch):
+    row = batch["rows"]["reordered.ipynb"]
+    assert float(row["q7"]) == 0 and _total(row) == MAX - 3, row
+    assert "raised NameError" in row["message"] and "image" in row["message"]
+
+
+def test_a_syntax_error_costs_its_cell(batch):
+    row = batch["rows"]["syntax-error.ipynb"]
+    assert float(row["q3"]) == 0 and _total(row) == MAX - 3, row
+    assert "raised SyntaxError" in row["message"]
+
+
+def test_an_exception_does_not_stop_the_notebook(batch):
+    row = batch["rows"]["exception.ipynb"]
+    assert _total(row) == MAX, row
+    assert "raised RuntimeError: boom" in row["message"]
+
+
+def test_an_endless_loop_hits_the_time_limit_and_keeps_earlier_answers(batch):
+    row = batch["rows"]["endless-loop.ipynb"]
+    assert [float(row[q]) for q in QUESTIONS[:4]] == [3, 3, 3, 3], row
+    assert all(float(row[q]) == 0 for q in QUESTIONS[4:]), row
+    assert f"time limit of {TIMEOUT} s reached" in row["message"] and "while True" in row["message"]
+
+
+def test_huge_output_is_cut_and_grading_goes_on(batch):
+    row = batch["rows"]["huge-output.ipynb"]
+    assert _total(row) == MAX, row
+    assert "was cut" in row["message"]
+    feedback = batch["out"].with_suffix("") / "huge-output.feedback.txt"
+    assert feedback.stat().st_size < 20_000
+
+
+def test_tampering_gains_nothing_and_is_reported(batch):
+    row = batch["rows"]["tamper.ipynb"]
+    assert _total(row) == 3 and float(row["q1"]) == 3, row  # q1 only, as answered
+    assert "blocked:" in row["message"]
+    feedback = (batch["out"].with_suffix("") / "tamper.feedback.txt").read_text()
+    for what in ("reading", "solutions", "grading.py", "signal", "starting a program"):
+        assert what in feedback, what
+    assert hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest() == batch["grader_file"]
+    assert not (ROOT / "qbi" / "grading.py.old").exists()
+
+
+def test_a_notebook_that_kills_its_process_keeps_the_answers_saved_before(batch):
+    row = batch["rows"]["crash.ipynb"]
+    assert _total(row) == MAX, row
+    assert "ended the grading process" in row["message"] and "os._exit" in row["message"]
+
+
+def test_feedback_file_per_submission_next_to_the_csv(batch):
+    folder = batch["out"].with_suffix("")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{Path(n).stem}.feedback.txt" for n in batch["made"])
+    text = (folder / "complete.feedback.txt").read_text()
+    assert f"Score: {MAX:g} / {MAX:g}" in text and "[hidden]" in text and "[public]" in text
+    blank = (folder / "blank.feedback.txt").read_text()
+    assert "not answered yet" in blank
+
+
+def test_the_exit_status_says_not_everything_was_graded(batch):
+    assert batch["status"] == 1
+
+
+def test_submissions_are_unchanged_and_nothing_is_written_next_to_them(batch):
+    assert batch["after"] == batch["before"]
+
+
+def test_a_process_that_ignores_the_time_limit_is_killed(tmp_path):
+    nb = _complete()
+    stubborn = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
+    nb.cells.insert(_index(nb, 'grader.check("q1")') + 1, _code(stubborn))
+    nbformat.write(nb, tmp_path / "stubborn.ipynb")
+    out = tmp_path / "grades" / "grades.csv"
+    status = grading.main(["--week", WEEK, str(tmp_path / "stubborn.ipynb"), "--out", str(out), "--timeout", "8"])
+    with out.open(newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert status == 0  # graded, with what it earned before it hung
+    assert float(row["q1"]) == 3 and _total(row) == 3, row
+    assert "was killed in cell" in row["message"]
+
+
+# -- plain values: what travels from a submission to the grader -------------------------------
+def test_answers_travel_as_plain_data():
+    values = {"a": np.arange(6, dtype=np.uint16).reshape(2, 3), "b": np.float32(1.5), "c": [1, (2.5, "x")],
+              "d": {"k": {3, 4}}, "e": np.uint8, "f": ..., "g": [1, ...], "h": lambda x: x}
+    plain = grading.answer_values(values, list(values) + ["missing"])
+    arrays: dict = {}
+    decoded = {k: grading._decode(json.loads(json.dumps(grading._encode(v, arrays))), arrays)
+               for k, v in plain.items()}
+    assert decoded["a"].dtype == np.uint16 and not decoded["a"].flags.writeable
+    assert decoded["b"] == 1.5 and type(decoded["b"]) is float
+    assert decoded["c"] == [1, (2.5, "x")] and decoded["d"] == {"k": {3, 4}}
+    assert decoded["e"] == np.dtype(np.uint8)
+    assert decoded["f"] is grading.NOT_ANSWERED and decoded["g"] is grading.NOT_ANSWERED
+    assert isinstance(decoded["h"], grading.Unsupported) and "function" in str(decoded["h"])
+    assert decoded["missing"] is grading.MISSING
+
+
+@pytest.mark.parametrize("forged", [["pickle", "x"], ["array", "nope"], ["int", 5], "just text",
+                                    ["dtype", "O"], ["list", [["code", "import os"]]]])
+def test_forged_answers_are_rejected(forged):
+    with pytest.raises((ValueError, KeyError)):
+        grading._decode(forged, {"a0": np.zeros(2, dtype=object)})
