@@ -429,6 +429,10 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
     prefix = r"^[*_]{0,2}" + re.escape(course) + r"[*_]{0,2}\s*(\([^)]*\))?\s*[:.,\u2013\u2014-]\s*"
     short = re.sub(prefix, "", rest, flags=re.I)
     if short != rest and short:
+        opened = re.match(r"^[*_]+", rest)
+        if opened and not re.match(r"^[*_]{1,2}" + re.escape(course) + r"[*_]", rest, flags=re.I):
+            # "*Course: the subtitle.*": the emphasis opened before the course name closes here
+            short = short.rstrip("*_").rstrip()
         rest = short[0].upper() + short[1:]
     if rest and len(rest) <= 240 and "\n\n" not in rest and not re.match(r"[-*+#>|`<]|\d+\.", rest):
         subtitle = f'<p class="qbi-subtitle">{_md_html(rest, inline=True)}</p>\n'
