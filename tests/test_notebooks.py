@@ -71,3 +71,15 @@ def test_executed_outputs_have_no_deprecation_or_future_warnings(path):
             if WARNING_RE.search(text):
                 found.append((i, WARNING_RE.search(text).group(0)))
     assert not found, f"{path.name}: warnings in executed cells (cell index, kind): {found}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_schedule_links_every_notebook_and_deck(path):
+    schedule = (ROOT / "book" / "schedule.md").read_text()
+    rel = path.relative_to(ROOT)
+    if rel.parts[0] == "solutions":  # raw HTML link, hidden when solutions are unpublished
+        assert f'href="../solutions/{path.stem}.html"' in schedule, f"schedule does not link {rel}"
+    else:
+        assert f"(../{rel})" in schedule, f"book/schedule.md does not link {rel}"
+    if rel.parts[0] == "lectures":
+        assert f'href="../slides/{path.stem}.html"' in schedule, f"schedule does not link the deck of {rel}"
