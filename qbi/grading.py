@@ -607,7 +607,22 @@ class _Guard:
         finally:
             self._busy.on = False
 
+    @staticmethod
+    def _from_threadpoolctl() -> bool:
+        """True when the ctypes call comes straight from threadpoolctl (scikit-learn uses it to
+        find and limit the BLAS/OpenMP threads); the first frame outside ctypes must be its."""
+        import ctypes
+
+        ctypes_dir = os.path.dirname(ctypes.__file__)
+        frame = sys._getframe(3)
+        while frame is not None and frame.f_code.co_filename.startswith(ctypes_dir):
+            frame = frame.f_back
+        return frame is not None and os.path.basename(frame.f_code.co_filename) == "threadpoolctl.py" \
+            and "site-packages" in frame.f_code.co_filename
+
     def _check(self, event: str, args: tuple) -> None:
+        if event in ("ctypes.dlopen", "ctypes.dlsym") and self._from_threadpoolctl():
+            return
         if event in self.ALWAYS:
             self._refuse(f"{self.ALWAYS[event]} ({event})")
         if event in ("os.kill", "os.killpg", "signal.pthread_kill"):
