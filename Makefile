@@ -45,7 +45,7 @@ test: setup
 	@bash tools/system.sh chromium
 	$(PY) -m qbi exercises --check
 	$(PY) tools/build.py
-	$(PY) -m pytest -p no:cacheprovider -n 2 tests --nbval-lax lectures exercises solutions
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests --nbval-lax lectures exercises solutions
 
 slides: setup
 	$(PY) -m qbi slides
