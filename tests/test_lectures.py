@@ -65,6 +65,8 @@ def test_widgets_have_a_static_fallback(path):
                     and re.search(r"\binteract(ive|_manual)?\(|widgets\.", c.source)]
     assert widget_cells, "a lecture gives at least one parameter an ipywidgets control"
     for c in widget_cells:
+        assert not re.search(r"\binteract\(|@interact\b(?!_)", c.source), \
+            "use interact_manual, not interact: interact hangs the notebook build now and then"
         assert "remove-output" in c.metadata.get("tags", []), \
             f"widget cell must be tagged remove-output (the site shows its static figure): {c.source[:60]!r}"
 
