@@ -373,7 +373,11 @@ def _strip_outputs(cell, stream_names=()):
         if data is not None and WIDGET_MIME in data:
             continue                       # a widget needs a live kernel: never on a slide
         keep.append(out)
-    cell.outputs = keep
+    # as on the book page (nb_merge_streams): one stream per name, progress bars ("\r") show
+    # only their final state
+    from myst_nb.core.utils import coalesce_streams
+
+    cell.outputs = coalesce_streams(keep)
 
 
 def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION):

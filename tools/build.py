@@ -124,6 +124,9 @@ def executed_ok(root: Path, config: dict, nb: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Progress bars help a student who runs a notebook; on the static site their "\r" updates
+    # would print as a stack of half-filled bars, so the kernels of the build run without them.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=HERE.parent, help="the book's root folder")
     parser.add_argument("--serial", action="store_true", help="skip parallel pre-execution")
