@@ -77,13 +77,13 @@ def notebooks(root: Path, toc: dict) -> list[Path]:
     return [root / f"{f}.ipynb" for f in toc_files(toc) if (root / f"{f}.ipynb").exists()]
 
 
-def pre_execute(root: Path, cache_dir: Path, nbs: list[Path], timeout: int) -> None:
+def pre_execute(cache_path: Path, nbs: list[Path], timeout: int) -> None:
     """Fill the book's execution cache, one notebook per core.  Failures are left to the
     book build, which re-runs uncached notebooks and reports their errors."""
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
 
-    cache = get_cache(str(cache_dir))
+    cache = get_cache(str(cache_path))
     for nb in nbs:
         cache.add_nb_to_project(str(nb), read_data={"name": "nbformat", "type": "plugin"})
     executor = load_executor("local-parallel", cache=cache)
@@ -110,17 +110,24 @@ def hide_solution_links(html_dir: Path) -> int:
     return changed
 
 
-def executed_ok(root: Path, config: dict, nb: Path) -> bool:
-    """True when the execution cache holds a successful run of this notebook as it is now."""
+def cache_dir(root: Path, config: dict) -> Path:
+    """The book's jupyter-cache folder (``execute.cache`` in _config.yml)."""
+    return root / (config.get("execute") or {}).get("cache", "_build/.jupyter_cache")
+
+
+def failed_notebooks(root: Path, config: dict, nbs: list[Path]) -> list[Path]:
+    """The notebooks that have no successful run, as they are now, in the execution cache."""
     import nbformat
     from jupyter_cache import get_cache
 
-    cache = get_cache(str(root / (config.get("execute") or {}).get("cache", "_build/.jupyter_cache")))
-    try:
-        cache.match_cache_notebook(nbformat.read(nb, as_version=4))
-    except KeyError:
-        return False
-    return True
+    cache = get_cache(str(cache_dir(root, config)))
+    failed = []
+    for nb in nbs:
+        try:
+            cache.match_cache_notebook(nbformat.read(nb, as_version=4))
+        except KeyError:
+            failed.append(nb)
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,8 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         execute = config.get("execute", {})
         if not args.serial and execute.get("execute_notebooks") == "cache":
-            cache_dir = root / execute.get("cache", "_build/.jupyter_cache")
-            pre_execute(root, cache_dir, notebooks(root, toc), int(execute.get("timeout", 120)))
+            pre_execute(cache_dir(root, config), notebooks(root, toc), int(execute.get("timeout", 120)))
         start = time.perf_counter()
         status = subprocess.call(build_cmd, cwd=root)
         print(f"build: jupyter-book finished in {time.perf_counter() - start:.1f} s "
@@ -159,15 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         if tmp_toc is not None:
             os.unlink(tmp_toc.name)
     if status != 0:
-        failed = [nb for nb in notebooks(root, toc) if not executed_ok(root, config, nb)]
-        for nb in failed:
+        for nb in failed_notebooks(root, config, notebooks(root, toc)):
             print(f"build: FAILED notebook {nb.relative_to(root)}", file=sys.stderr)
         print("build: FAILED - see the notebook and cell named above "
               "(a cell that is meant to fail needs the tag raises-exception)", file=sys.stderr)
         return status
     if not publish:
         hide_solution_links(root / "_build" / "html")
-    if not args.no_slides and (root / "qbi" / "slides.py").exists():
+    if not args.no_slides:
         status = subprocess.call([sys.executable, "-m", "qbi", "slides"], cwd=root)
     return status
 
