@@ -380,6 +380,53 @@ def _strip_outputs(cell, stream_names=()):
     cell.outputs = coalesce_streams(keep)
 
 
+_GLUE = re.compile(r"\{glue(?::(?:text|any)?)?\}`([^`:]+)(?::([^`]*))?`")
+
+
+def glue_values(nb) -> dict:
+    """The values a notebook glues (MyST-NB ``glue("name", value)``), as text, by name.
+
+    Glue outputs are hidden on the book page; they are removed from the deck's cells here too
+    (the ``{glue}`` roles in the markdown show the values instead).
+    """
+    values = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is None:
+                kept.append(out)
+                continue
+            data = out.get("data", {})
+            values[name] = data.get("text/plain", "")
+        cell["outputs"] = kept
+    return values
+
+
+def substitute_glue(source: str, values: dict) -> str:
+    """Replace ``{glue}`name```, ``{glue:text}`name:.2f``` by the glued value (as the book does)."""
+    def repl(match):
+        name, spec = match.group(1), match.group(2)
+        if name not in values:
+            return match.group(0)
+        text = values[name]
+        if spec:
+            try:
+                import ast
+
+                plain = re.sub(r"^np\.\w+\((.*)\)$", r"\1", text)  # np.float64(0.5) -> 0.5
+                return format(ast.literal_eval(plain), spec)
+            except (ValueError, SyntaxError, TypeError):
+                return text
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            return text[1:-1]
+        return text
+
+    return _GLUE.sub(repl, source)
+
+
 def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION):
     """A copy of the executed notebook ready for nbconvert, and the lecture's facts.
 
@@ -392,6 +439,7 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
     """
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)            # would load the widget manager from a CDN
+    glued = glue_values(nb)
     cells = []
     for cell in nb.cells:
         t = set(tags(cell))
@@ -409,7 +457,7 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
                 if not cell.outputs:
                     continue
         elif cell.cell_type == "markdown":
-            cell.source = myst_to_markdown(cell.source)
+            cell.source = myst_to_markdown(substitute_glue(cell.source, glued))
         cells.append(cell)
     nb.cells = cells
 
