@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test bench setup system vendor exercises slides clean clean-all help
+.PHONY: book test bench setup system vendor exercises slides mutations clean clean-all help
 
 help:
 	@echo "make book   - install what is missing, execute all notebooks, build the site into _build/html"
 	@echo "make test   - install what is missing, build, and run the test suite"
 	@echo "make bench  - time a cold and a no-change build and every notebook (time, peak memory)"
+	@echo "make mutations - plant known bugs in a copy of the course and check the tests catch them"
 	@echo "make clean  - remove the built site and the execution cache (keeps .venv and data)"
 
 setup: $(VENV)/.installed system vendor
@@ -52,6 +53,10 @@ slides: setup
 
 bench: setup
 	$(PY) tools/bench.py
+
+# Mutation audit: plant plausible bugs in a throwaway copy and show that the tests catch each one.
+mutations: setup
+	$(PY) tools/mutations.py
 
 clean:
 	rm -rf _build

@@ -526,7 +526,18 @@ class Checker:
 # ============================================================================================
 # Grading, part 1: the worker process that runs one submission in its sandbox
 # ============================================================================================
-_BOOT = "import sys; from qbi.grading import _worker_main; sys.exit(_worker_main(sys.argv[1]))"
+# The worker imports the ``qbi`` of the course tree it grades for (argv[2]), never another
+# installed copy.  The package is loaded from its folder (the tree itself is not put on the path:
+# the worker may not list or read the rest of the tree).
+_BOOT = """import importlib.util, os, sys
+pkg = os.path.join(sys.argv[2], "qbi")
+spec = importlib.util.spec_from_file_location("qbi", os.path.join(pkg, "__init__.py"),
+                                              submodule_search_locations=[pkg])
+sys.modules["qbi"] = module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from qbi.grading import _worker_main
+sys.exit(_worker_main(sys.argv[1]))
+"""
 
 
 class _TimeUp(BaseException):
@@ -732,6 +743,14 @@ def _worker_main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     sandbox = Path(spec["sandbox"])
     names = list(spec["names"])
+    if spec.get("qbi_root") and REPO.resolve() != Path(spec["qbi_root"]).resolve():
+        # another qbi than the grader's: its tests and its guard are not the ones under test
+        report = {"errors": [{"cell": 0, "line": "", "type": "GraderMismatch",
+                              "message": f"the grading process imported qbi from {REPO}, "
+                                         f"not from the course tree {spec['qbi_root']}"}],
+                  "timed_out": None, "cells_run": 0}
+        (sandbox / "report.json").write_text(json.dumps(report))
+        return 2
     started = time.monotonic()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file write fails instead of killing
     resource.setrlimit(resource.RLIMIT_FSIZE, (spec["max_file_bytes"], spec["max_file_bytes"]))
@@ -1017,7 +1036,8 @@ class Grader:
                     "max_output_chars": self.options.max_output_chars,
                     "max_file_bytes": self.options.max_file_bytes,
                     "max_memory_bytes": self.options.max_memory_bytes,
-                    "deny_read": deny, "allow_read": allow, "deny_list": [str(p) for p in no_listing]}
+                    "deny_read": deny, "allow_read": allow, "deny_list": [str(p) for p in no_listing],
+                    "qbi_root": str(REPO)}
             (sandbox / "spec.json").write_text(json.dumps(spec))
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JPY_", "QBI_"))}
             from . import data
@@ -1029,7 +1049,8 @@ class Grader:
                         "XDG_CACHE_HOME": str(sandbox / ".cache"), "XDG_CONFIG_HOME": str(sandbox / ".config"),
                         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
             with open(sandbox / "process.log", "wb") as log:
-                proc = subprocess.Popen([sys.executable, "-I", "-B", "-c", _BOOT, str(sandbox / "spec.json")],
+                proc = subprocess.Popen([sys.executable, "-I", "-B", "-c", _BOOT, str(sandbox / "spec.json"),
+                                         str(REPO)],
                                         cwd=sandbox, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
             killed = False

@@ -48,8 +48,12 @@ def test_committed_exercises_are_up_to_date(capsys):
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
 def test_generation_is_deterministic(solution):
     first = exercises.render(exercises.parse(solution).exercise)
-    second = exercises.render(exercises.parse(solution).exercise)
-    assert first == second
+    code = ("import sys; from pathlib import Path; from qbi import exercises; "
+            "sys.stdout.write(exercises.render(exercises.parse(Path(sys.argv[1])).exercise))")
+    fresh = subprocess.run([sys.executable, "-c", code, str(solution)], capture_output=True, text=True,
+                           check=True, env={**__import__("os").environ, "PYTHONHASHSEED": "random"},
+                           cwd=ROOT).stdout
+    assert first == fresh, "another Python process (other hash seed) renders another exercise"
     assert "outputs" not in first or '"outputs": []' in first  # committed without outputs
 
 
@@ -115,6 +119,48 @@ def test_outputs_alone_are_not_edits(tmp_path):
     assert exercises.main(["--root", str(root), "--check"]) == 0
 
 
+def _split_solution_cell(source: str) -> tuple[list[str], list[str]]:
+    """(secret lines, lines a student may see) of one answer cell, read here from the markers
+    themselves: an oracle independent of the generator's ``strip_solutions``."""
+    secret, shown = [], []
+    inside = prompt = False
+    for raw in source.split("\n"):
+        line = raw.strip()
+        if line.startswith('"""') and line.endswith("# BEGIN PROMPT"):
+            prompt = True
+            continue
+        if line.startswith('"""') and line.endswith("# END PROMPT"):
+            prompt = False
+            continue
+        if line.startswith("# BEGIN SOLUTION"):
+            inside = True
+            continue
+        if line.startswith("# END SOLUTION"):
+            inside = False
+            continue
+        if prompt:
+            shown.append(line)
+        elif inside:
+            secret.append(line)
+        elif line.endswith("# SOLUTION") or line.endswith("# SOLUTION NO PROMPT"):
+            code = line.rsplit("#", 1)[0].strip()
+            secret.append(code)
+            if "=" in code and not code.startswith(("if ", "for ", "while ")):
+                shown.append(code.split("=", 1)[0].strip() + " = ...")
+        else:
+            shown.append(line)
+    return [x for x in secret if x], shown
+
+
+def test_the_oracle_reads_the_markers():
+    source = ('x = 1\nanswer = compute(x)  # SOLUTION\nhelper = 2  # SOLUTION NO PROMPT\n'
+              '""" # BEGIN PROMPT\ndef f():\n    return ...\n""" # END PROMPT\n'
+              '# BEGIN SOLUTION NO PROMPT\ndef f():\n    return secret_formula(3)\n# END SOLUTION\nprint(f())')
+    secret, shown = _split_solution_cell(source)
+    assert secret == ["answer = compute(x)", "helper = 2", "def f():", "return secret_formula(3)"]
+    assert "x = 1" in shown and "return ..." in shown and "print(f())" in shown
+
+
 def _leak_lines(solution: Path) -> list[str]:
     """Every solution line and hidden-test line that is not also legitimately in the exercise."""
     nb = nbformat.read(solution, as_version=4)
@@ -128,12 +174,13 @@ def _leak_lines(solution: Path) -> list[str]:
             continue
         lines = [line.strip() for line in src.split("\n") if line.strip()]
         if block == "solution" and cell.cell_type == "code":
-            for line in exercises.solution_only_lines(src):
+            hidden, shown = _split_solution_cell(src)
+            for line in hidden:
                 secret.add(line)
                 target, eq, value = line.partition(" = ")
-                if eq and len(value.strip()) >= 10:
+                if eq and len(value.strip()) >= 10 and not any(value.strip() in x for x in shown):
                     secret.add(value.strip())  # the answer's expression, wherever it would appear
-            allowed.update(exercises.strip_solutions(src).split("\n"))
+            allowed.update(shown)
         elif block == "tests":
             if src.lstrip().startswith("#") and "hidden" in first:
                 secret.update(lines)
@@ -145,10 +192,11 @@ def _leak_lines(solution: Path) -> list[str]:
     return sorted(s for s in secret if s not in allowed and len(s) > 6 and not s.startswith("#"))
 
 
+@pytest.mark.parametrize("fresh", [False, True], ids=["committed", "generated-now"])
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
-def test_no_solution_line_or_hidden_test_reaches_the_exercise(solution):
+def test_no_solution_line_or_hidden_test_reaches_the_exercise(solution, fresh):
     exercise = ROOT / "exercises" / solution.name
-    raw = exercise.read_text()
+    raw = exercises.render(exercises.parse(solution).exercise) if fresh else exercise.read_text()
     decoded = "\n".join(_sources(json.loads(raw))) + json.dumps(json.loads(raw)["metadata"])
     secrets = _leak_lines(solution)
     assert len(secrets) > 20, "the leak test found too few solution lines to be meaningful"

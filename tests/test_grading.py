@@ -10,6 +10,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -18,7 +22,7 @@ import pytest
 
 from conftest import ROOT
 
-from qbi import exercises, grading
+from qbi import data, exercises, grading
 
 WEEK = "01"
 SOLUTION = ROOT / "solutions" / "01-introduction-and-workflows.ipynb"
@@ -133,22 +137,61 @@ def _submissions(folder: Path) -> dict[str, str]:
 
 
 def _tree_hash(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` and its SHA-256 (Python's byte-code caches left out)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+WITNESS = "worker-ran-here.txt"
+
+
+def course_copy(base: Path) -> Path:
+    """A throwaway copy of the course tree (its ``qbi``, week 01's solution and exercise).
+
+    The adversarial submissions are graded there, by the copy's own command line, so a guard that
+    stops working damages the copy (and fails an assertion), never this checkout.  The copy's
+    worker carries a witness: before its guard is on, it appends a line to a file that only this
+    copy names, so the tests see whether the grading processes ran the code of the tree under test
+    or some other installed ``qbi``."""
+    tree = base / "course"
+    shutil.copytree(ROOT / "qbi", tree / "qbi", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("solutions", "exercises"):
+        (tree / folder).mkdir()
+        shutil.copy(ROOT / folder / SOLUTION.name, tree / folder / SOLUTION.name)
+    grading_py = tree / "qbi" / "grading.py"
+    head = "def _worker_main(spec_path: str) -> int:\n"
+    source = grading_py.read_text()
+    assert head in source
+    witness = f"    open({str(tree / WITNESS)!r}, 'a').write('worker\\n')\n"
+    grading_py.write_text(source.replace(head, head + witness, 1))
+    return tree
 
 
 def _grade_batch(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("submissions")
     made = _submissions(folder)
     before = _tree_hash(folder)
-    grader_file = hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest()
+    tree = course_copy(tmp_path_factory.mktemp("tree"))
+    checkout = hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest()
+    copy_before = _tree_hash(tree / "qbi")
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     files = [str(folder / name) for name in made]
-    status = grading.main(["--week", WEEK, *files, "--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2"])
-    with out.open(newline="") as fh:
-        rows = {row["submission"]: row for row in csv.DictReader(fh)}
-    return {"status": status, "rows": rows, "out": str(out), "folder": str(folder), "made": made,
-            "before": before, "after": _tree_hash(folder), "grader_file": grader_file}
+    env = dict(os.environ, QBI_DATA_DIR=str(data.data_dir()))
+    env.pop("PYTHONPATH", None)
+    run = subprocess.run([sys.executable, "-m", "qbi", "grade", "--week", WEEK, *files, "--out", str(out),
+                          "--timeout", str(TIMEOUT), "--jobs", "2"],
+                         cwd=tree, env=env, capture_output=True, text=True, timeout=20 * TIMEOUT)
+    rows = {}
+    if out.exists():
+        with out.open(newline="") as fh:
+            rows = {row["submission"]: row for row in csv.DictReader(fh)}
+    witness = tree / WITNESS
+    return {"status": run.returncode, "log": run.stdout[-4000:] + run.stderr[-4000:], "rows": rows,
+            "out": str(out), "folder": str(folder), "made": made, "before": before,
+            "after": _tree_hash(folder), "tree": str(tree), "copy_before": copy_before,
+            "copy_after": _tree_hash(tree / "qbi"), "checkout_before": checkout,
+            "checkout_after": hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest(),
+            "worker_runs": witness.read_text().count("worker") if witness.exists() else 0}
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +216,7 @@ def batch(tmp_path_factory, request):
                 result = _grade_batch(tmp_path_factory)
                 cache.write_text(json.dumps(result))
     result["out"], result["folder"] = Path(result["out"]), Path(result["folder"])
+    assert result["rows"], f"the grader wrote no grades:\n{result['log']}"
     return result
 
 
@@ -264,8 +308,31 @@ def test_tampering_gains_nothing_and_is_reported(batch):
     feedback = (batch["out"].with_suffix("") / "tamper.feedback.txt").read_text()
     for what in ("reading", "solutions", "grading.py", "signal", "starting a program"):
         assert what in feedback, what
-    assert hashlib.sha256((ROOT / "qbi" / "grading.py").read_bytes()).hexdigest() == batch["grader_file"]
+    # the tree under test is unchanged (the submission tried to rewrite and rename its grading.py)
+    assert batch["copy_after"] == batch["copy_before"], "a submission changed the grader's code"
+    assert batch["checkout_after"] == batch["checkout_before"]      # and this checkout's grader too
     assert not (ROOT / "qbi" / "grading.py.old").exists()
+
+
+def test_the_workers_run_the_qbi_of_the_tree_under_test(batch):
+    """Every submission that was run, ran in a worker importing the copy's qbi (its witness)."""
+    ran = [name for name, row in batch["rows"].items() if not row["message"].startswith("NOT GRADED")]
+    assert batch["worker_runs"] >= len(ran) > 0, (
+        f"{batch['worker_runs']} workers ran the copy's qbi for {len(ran)} graded submissions: "
+        "the grading worker imports another qbi than the tree it grades for")
+
+
+def test_a_worker_with_another_qbi_refuses_to_grade(tmp_path):
+    """The worker checks that it imported the grader's qbi; a mismatch is reported, not graded."""
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    (sandbox / "spec.json").write_text(json.dumps({"sandbox": str(sandbox), "names": [],
+                                                   "qbi_root": str(tmp_path / "elsewhere")}))
+    run = subprocess.run([sys.executable, "-I", "-B", "-c", grading._BOOT, str(sandbox / "spec.json"),
+                          str(ROOT)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    report = json.loads((sandbox / "report.json").read_text())
+    assert "not from the course tree" in report["errors"][0]["message"]
 
 
 def test_a_notebook_that_kills_its_process_keeps_the_answers_saved_before(batch):

@@ -41,8 +41,11 @@ def test_notebook_is_committed_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_names_follow_the_week_convention(path):
     assert re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name), path.name
-    if path.parent.name in ("exercises", "solutions"):
-        assert (ROOT / path.parent.name / path.name).exists()
+    # a week's three notebooks share one stem: every lecture, exercise and solution has the others
+    for folder in ("lectures", "exercises", "solutions"):
+        assert (ROOT / folder / path.name).exists(), f"{path.parent.name}/{path.name} has no {folder}/{path.name}"
+    weeks = [p.name[:2] for p in (ROOT / path.parent.name).glob("*.ipynb")]
+    assert weeks.count(path.name[:2]) == 1, f"two {path.parent.name} notebooks of week {path.name[:2]}"
 
 
 def executed(path):
