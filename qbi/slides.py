@@ -663,6 +663,20 @@ require({waitSeconds: 30},
 """
 
 
+def deck_key(nb, path: Path, static_prefix: str) -> str:
+    """What a deck depends on: the executed notebook, this module's code, the asset path.
+    A deck whose key is unchanged is not rendered again."""
+    import hashlib
+
+    import nbformat
+
+    h = hashlib.sha256()
+    for part in (nbformat.writes(nb), Path(__file__).read_text(encoding="utf-8"), static_prefix, path.name):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def make_exporter(static_prefix: str):
     """nbconvert's SlidesExporter with the course template and every asset from the site."""
     from jinja2 import DictLoader
@@ -897,10 +911,21 @@ def main(argv: list[str] | None = None) -> int:
             source = "executed now"
         for problem in check_conventions(nb):
             print(f"slides: {path.name}: warning: {problem}", file=sys.stderr)
-        prepared, lecture = prepare(nb, path)
         deck = out / f"{path.stem}.html"
-        body = render(prepared, lecture, static_prefix)
-        deck.write_text(body, encoding="utf-8")
+        key = deck_key(nb, path, static_prefix)
+        stamp = out / f".{path.stem}.key"
+        if deck.exists() and stamp.exists() and stamp.read_text() == key:
+            body = deck.read_text(encoding="utf-8")     # executed notebook and deck code unchanged
+            source = "unchanged, kept"
+            lecture = Lecture(path=path, stem=path.stem, week=week_of(path), title=path.stem)
+            match = re.search(r'<div class="qbi-title">.*?<h1>(.*?)</h1>', body, re.S)
+            if match:
+                lecture.title = html.unescape(match.group(1))
+        else:
+            prepared, lecture = prepare(nb, path)
+            body = render(prepared, lecture, static_prefix)
+            deck.write_text(body, encoding="utf-8")
+            stamp.write_text(key)
         n = count_slides(body)
         built.append((lecture, n))
         linked = ""
@@ -910,7 +935,9 @@ def main(argv: list[str] | None = None) -> int:
             add_page_link(page, href)
             linked = f", linked from {page.relative_to(html_dir)}"
         shown = deck.relative_to(root) if deck.is_relative_to(root) else deck
-        print(f"slides: wrote {shown} ({n} slides, {source}, "
+        verb = "kept" if source == "unchanged, kept" else "wrote"
+        source = "notebook and deck code unchanged" if verb == "kept" else source
+        print(f"slides: {verb} {shown} ({n} slides, {source}, "
               f"{time.perf_counter() - start:.1f} s{linked})")
         if args.pdf:
             pdf = deck.with_suffix(".pdf")
