@@ -177,5 +177,54 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def logged(argv: list[str]) -> int:
+    """Run the build in a child process; every line goes to ``_build/logs/build.log``, and the
+    console gets the same lines without the warning each kernel prints at start (hundreds)."""
+    root = HERE.parent
+    for i, arg in enumerate(argv):
+        if arg == "--root" and i + 1 < len(argv):
+            root = Path(argv[i + 1]).resolve()
+        elif arg.startswith("--root="):
+            root = Path(arg.split("=", 1)[1]).resolve()
+    log_path = root / "_build" / "logs" / "build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, QBI_BUILD_CHILD="1", PYTHONUNBUFFERED="1")
+    import threading
+
+    hidden = [0]
+    lock = threading.Lock()
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, errors="replace")
+
+        def pump(stream, console):
+            for line in stream:
+                with lock:
+                    log.write(line)
+                    if any(n in line for n in NOISE):
+                        hidden[0] += 1
+                        continue
+                    console.write(line)
+                    console.flush()
+
+        threads = [threading.Thread(target=pump, args=(proc.stdout, sys.stdout)),
+                   threading.Thread(target=pump, args=(proc.stderr, sys.stderr))]
+        for t in threads:
+            t.start()
+        status = proc.wait()
+        for t in threads:
+            t.join()
+    hidden = hidden[0]
+    note = f"; {hidden} kernel start-up warnings left out" if hidden else ""
+    print(f"build: the full log is {log_path.relative_to(root) if log_path.is_relative_to(root) else log_path}"
+          f"{note}", flush=True)
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if os.environ.get("QBI_BUILD_CHILD") or "-h" in sys.argv or "--help" in sys.argv:
+        sys.exit(main())
+    sys.exit(logged(sys.argv[1:]))
