@@ -979,7 +979,9 @@ class Grader:
 
         from . import data
 
-        text = self.solution.read_text(encoding="utf-8")
+        # the cells' code, not the file's JSON text (where every quote is escaped)
+        cells = json.loads(self.solution.read_text(encoding="utf-8")).get("cells", [])
+        text = "\n".join("".join(c.get("source", "")) for c in cells)
         for name in sorted(set(re.findall(r"""data\.load\(\s*["']([\w-]+)["']""", text))):
             if name in data.CATALOGUE:
                 data.load(name)

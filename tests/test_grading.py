@@ -395,3 +395,17 @@ def test_answers_travel_as_plain_data():
 def test_forged_answers_are_rejected(forged):
     with pytest.raises((ValueError, KeyError)):
         grading._decode(forged, {"a0": np.zeros(2, dtype=object)})
+
+
+def test_grading_from_an_empty_data_cache_gives_full_marks(tmp_path, monkeypatch):
+    """A fresh clone has no generated data yet: the grader prepares it before any submission runs
+    (the sandboxed submissions may not write it themselves)."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("QBI_DATA_DIR", str(empty))
+    out = tmp_path / "grades" / "grades.csv"
+    assert grading.main(["--week", WEEK, str(SOLUTION), "--out", str(out), "--timeout", "60"]) == 0
+    with out.open(newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert _total(row) == MAX, row
+    assert (empty / "wood_radiograph.npz").exists()
