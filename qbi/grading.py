@@ -43,6 +43,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -1177,26 +1178,56 @@ class Grader:
             shutil.rmtree(batch, ignore_errors=True)
 
 
-def write_results(rows: list[Row], questions: list[str], out: Path) -> Path:
-    """Write the CSV and the feedback files (in a folder named like the CSV, next to it)."""
+def write_results(rows: list[Row], questions: list[str], out: Path, paths: list[Path] | None = None,
+                  students=None, missing=(), week: str = "", points: dict | None = None) -> Path:
+    """Write the CSV and the feedback files (in a folder named like the CSV, next to it); with
+    ``students`` (:func:`qbi.gradebook.identify`) also the LMS imports and the class report."""
+    from . import gradebook
+
     out.parent.mkdir(parents=True, exist_ok=True)
     folder = out.with_suffix("")
     folder.mkdir(parents=True, exist_ok=True)
+    if students is None:
+        students = [gradebook.Student(Path(r.submission).stem, source="file") for r in rows]
+    if paths:
+        root = gradebook._common_root(paths)
+        shown = [p.resolve().relative_to(root).as_posix() for p in paths]
+    else:
+        shown = [r.submission for r in rows]
+    table = []
+    for row, student, name in zip(rows, students, shown):
+        table.append({"student": student.id, "name": student.name, "email": student.email,
+                      "submission": name, "scores": row.scores, "total": row.total,
+                      "max_total": row.max_total, "message": row.message, "graded": row.graded,
+                      "feedback": row.feedback, "moodle_id": gradebook._moodle_id(student)})
+    max_total = rows[0].max_total if rows else sum((points or {}).values())
+    for student in missing:
+        table.append({"student": student.id, "name": student.name, "email": student.email,
+                      "submission": "", "scores": {q: 0.0 for q in questions}, "total": 0.0,
+                      "max_total": max_total, "message": "no submission", "graded": False,
+                      "feedback": f"Student: {student.id}\nno submission\n",
+                      "moodle_id": gradebook._moodle_id(student)})
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["submission", *questions, "total", "max_total", "message"])
-        for row in rows:
-            writer.writerow([row.submission, *(_fmt(row.scores.get(q, 0.0)) for q in questions),
-                             _fmt(row.total), _fmt(row.max_total), row.message])
+        writer.writerow(["student", "name", "email", "submission", *questions, "total", "max_total", "message"])
+        for r in table:
+            writer.writerow([r["student"], r["name"], r["email"], r["submission"],
+                             *(_fmt(r["scores"].get(q, 0.0)) for q in questions),
+                             _fmt(r["total"]), _fmt(r["max_total"]), r["message"]])
     used: set[str] = set()
-    for row in rows:
-        stem = Path(row.submission).stem or "submission"
+    for r in table:
+        if not r["submission"]:
+            continue
+        stem = re.sub(r"[^\w.-]+", "_", r["student"]).strip("_") or "submission"
         name, n = f"{stem}.feedback.txt", 1
         while name in used:
             n += 1
             name = f"{stem}-{n}.feedback.txt"
         used.add(name)
-        (folder / name).write_text(row.feedback, encoding="utf-8")
+        (folder / name).write_text(r["feedback"], encoding="utf-8")
+    if points:
+        gradebook.write_lms_files(out, table, questions, week, max_total)
+        gradebook.write_report(out, table, questions, points, week)
     return folder
 
 
@@ -1206,23 +1237,32 @@ def main(argv: list[str] | None = None) -> int:
         description="Grade submitted exercise notebooks of one week into a CSV, without Docker.")
     parser.add_argument("--week", required=True, help="the week, e.g. 01")
     parser.add_argument("submissions", nargs="+", type=Path,
-                        help="submitted .ipynb files (a folder means every .ipynb in it)")
+                        help="submitted .ipynb files, or folders as downloaded from the LMS "
+                             "(searched recursively)")
     parser.add_argument("--out", type=Path, required=True, help="the CSV to write, e.g. grades.csv")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                         help="submissions graded at the same time (default: CPU cores, at most 4)")
     parser.add_argument("--solution", type=Path, help="the solution notebook (default: solutions/NN-*.ipynb)")
+    parser.add_argument("--roster", type=Path,
+                        help="CSV of the class (columns id, name, email): names and e-mails in the "
+                             "grades, and a 'no submission' row for every student without a file")
     args = parser.parse_args(argv)
 
-    paths: list[Path] = []
-    for p in args.submissions:
-        if p.is_dir():
-            paths += sorted(x for x in p.glob("*.ipynb") if x.is_file())
-        else:
-            paths.append(p)
+    from . import gradebook
+
+    paths = gradebook.find_submissions(args.submissions)
     if not paths:
-        print("grade: no submissions found", file=sys.stderr)
+        print("grade: no submissions found (give .ipynb files or folders that hold them)", file=sys.stderr)
         return 2
+    students = gradebook.identify(paths)
+    missing: list = []
+    if args.roster:
+        try:
+            students, missing = gradebook.merge_roster(students, gradebook.read_roster(args.roster))
+        except (OSError, ValueError) as err:
+            print(f"grade: {err}", file=sys.stderr)
+            return 2
     try:
         grader = Grader(args.week, args.solution, Options(timeout=args.timeout))
     except (FileNotFoundError, ValueError) as err:
@@ -1236,8 +1276,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = grader.grade(paths, jobs=args.jobs, progress=progress,
                         protect=[args.out, args.out.with_suffix("")])
-    folder = write_results(rows, [q.name for q in grader.assignment.questions], args.out)
+    points = {q.name: q.total for q in grader.assignment.questions}
+    folder = write_results(rows, list(points), args.out, paths, students, missing, grader.week, points)
     ok = sum(r.graded for r in rows)
     print(f"grade: {ok} of {len(rows)} submissions graded in {time.monotonic() - start:.1f} s; "
-          f"wrote {args.out} and feedback in {folder}/")
+          f"wrote {args.out}, feedback in {folder}/, the LMS imports "
+          f"{args.out.stem}-moodle.csv and {args.out.stem}-canvas.csv and the class report "
+          f"{args.out.stem}-report.html" + (f"; {len(missing)} roster students without a submission"
+                                             if missing else ""))
     return 0 if ok == len(rows) else 1

@@ -231,7 +231,7 @@ def _total(row) -> float:
 def test_the_csv_has_one_row_per_submission_and_the_promised_columns(batch):
     with batch["out"].open(newline="") as fh:
         header = next(csv.reader(fh))
-    assert header == ["submission", *QUESTIONS, "total", "max_total", "message"]
+    assert header == ["student", "name", "email", "submission", *QUESTIONS, "total", "max_total", "message"]
     assert set(batch["rows"]) == set(batch["made"])
     for row in batch["rows"].values():
         assert float(row["max_total"]) == MAX
@@ -409,3 +409,73 @@ def test_grading_from_an_empty_data_cache_gives_full_marks(tmp_path, monkeypatch
         (row,) = csv.DictReader(fh)
     assert _total(row) == MAX, row
     assert (empty / "wood_radiograph.npz").exists()
+
+
+# -- a real class: LMS folder layouts, a roster, the imports and the report ----------------------
+def _lms_class(base: Path) -> tuple[Path, Path]:
+    """Submissions laid out as Moodle and Canvas deliver them, and a roster with a missing student."""
+    downloads = base / "downloads"
+    complete, blank = _complete(), nbformat.read(EXERCISE, as_version=4)
+    for folder, nb in [("Ada Lovelace_101_assignsubmission_file_", complete),
+                       ("Alan Turing_102_assignsubmission_file_", blank)]:
+        (downloads / "moodle" / folder).mkdir(parents=True)
+        nbformat.write(nb, downloads / "moodle" / folder / EXERCISE.name)
+    (downloads / "canvas").mkdir()
+    nbformat.write(complete, downloads / "canvas" / f"hopperg_203_9001_{EXERCISE.name}")
+    checkpoint = downloads / "moodle" / "Ada Lovelace_101_assignsubmission_file_" / ".ipynb_checkpoints"
+    checkpoint.mkdir()
+    nbformat.write(blank, checkpoint / EXERCISE.name)            # never graded
+    roster = base / "roster.csv"
+    roster.write_text("id,name,email\n101,Ada Lovelace,ada@example.org\n102,Alan Turing,alan@example.org\n"
+                      "203,Grace Hopper,grace@example.org\n104,Emmy Noether,emmy@example.org\n")
+    return downloads, roster
+
+
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lms")
+    downloads, roster = _lms_class(base)
+    before = _tree_hash(downloads)
+    out = base / "out" / "grades.csv"
+    status = grading.main(["--week", WEEK, str(downloads), "--roster", str(roster), "--out", str(out),
+                           "--timeout", "60", "--jobs", "2"])
+    with out.open(newline="") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    return {"status": status, "rows": rows, "out": out, "before": before, "after": _tree_hash(downloads)}
+
+
+def test_lms_folders_are_searched_and_every_student_is_named(lms):
+    rows = lms["rows"]
+    assert set(rows) == {"101", "102", "203", "104"}, rows.keys()
+    assert _total(rows["101"]) == MAX and _total(rows["203"]) == MAX and _total(rows["102"]) == 0
+    assert rows["101"]["name"] == "Ada Lovelace" and rows["101"]["email"] == "ada@example.org"
+    assert rows["203"]["submission"].startswith("canvas/hopperg_203_9001_")
+    assert rows["104"]["message"] == "no submission" and _total(rows["104"]) == 0
+    assert lms["after"] == lms["before"], "the downloaded submissions were changed"
+
+
+def test_lms_import_files_and_class_report(lms):
+    out = lms["out"]
+    with out.with_name("grades-moodle.csv").open(newline="") as fh:
+        moodle = {r["Identifier"]: r for r in csv.DictReader(fh)}
+    assert float(moodle["Participant 101"]["Grade"]) == MAX
+    assert float(moodle["Participant 104"]["Grade"]) == 0
+    assert float(moodle["Participant 101"]["Maximum Grade"]) == MAX
+    with out.with_name("grades-canvas.csv").open(newline="") as fh:
+        canvas = list(csv.DictReader(fh))
+    assert canvas[0]["Student"].strip() == "Points Possible"
+    assert {r["ID"]: float(r[f"Exercise {WEEK}"]) for r in canvas[1:]} == {
+        "101": MAX, "102": 0, "203": MAX, "104": 0}
+    report = out.with_name("grades-report.html").read_text()
+    assert report.count("<img") == 3 and 'alt="' in report
+    assert "Emmy Noether" in report or "104" in report      # the missing student is listed
+    for q in QUESTIONS:
+        assert f"<td>{q}</td>" in report
+
+
+def test_two_files_with_one_name_get_two_identifiers(tmp_path):
+    from qbi import gradebook
+
+    paths = [tmp_path / "a" / "ex.ipynb", tmp_path / "b" / "ex.ipynb", tmp_path / "ex2.ipynb"]
+    ids = [s.id for s in gradebook.identify(paths)]
+    assert len(set(ids)) == 3 and ids[2] == "ex2", ids
