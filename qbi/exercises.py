@@ -392,7 +392,8 @@ def parse(path: Path) -> Assignment:
         if question is not None and kind == "markdown" and not question.title:
             heading = re.search(r"^#+\s+(.+)$", src, flags=re.M)
             if heading:
-                question.title = heading.group(1).strip()
+                # plain text: the check cells print it (no `code` or $math$ markup)
+                question.title = re.sub(r"[`$]|\\(?=[a-zA-Z])", "", heading.group(1)).strip()
         add(cell, source=_title_without_solutions(src) if not out else src)
     if question is not None or block is not None:
         raise AssignFormatError(f"{path.name}: a question or block is not closed at the end")

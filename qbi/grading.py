@@ -851,6 +851,7 @@ class Row:
     graded: bool
     feedback: str = ""
     seconds: float = 0.0
+    student_feedback: str = ""  # the same without hidden tests' reference values (may go to students)
 
 
 @dataclass
@@ -1121,6 +1122,9 @@ class Grader:
         undefined = [r for r in results if r.status == "not defined"]
         if undefined and (report.get("timed_out") or stop):
             msg.append("not reached: " + ", ".join(r.name for r in undefined))
+        elif undefined and errs:
+            msg.append("not reached (an earlier cell raised an error, see above): "
+                       + ", ".join(f"{r.name} ({r.note})" for r in undefined))
         elif undefined:
             msg.append("missing answers: " + ", ".join(f"{r.name} ({r.note})" for r in undefined))
         unsupported = [f"{r.name} ({r.note})" for r in results if r.status == "unsupported"]
@@ -1131,24 +1135,34 @@ class Grader:
         if len(message) > 600:
             message = message[:560] + "... (see the feedback file)"
         # the feedback file
-        lines = [f"Submission: {path.name}",
-                 f"Exercise: week {self.week} ({self.assignment.slug})",
-                 f"Score: {_fmt(total)} / {_fmt(max_total)}", ""]
-        for r in results:
-            lines.append(f"{r.name}  {_fmt(r.points)} / {_fmt(r.max_points)}  {r.title}")
-            if r.status == "not answered":
-                lines.append(f"    {r.note}")
-                continue
-            for t in r.tests:
-                kind = "hidden" if t.hidden else "public"
-                lines.append(f"    {'ok    ' if t.passed else 'FAILED'} [{kind}] {t.name}"
-                             + ("" if t.passed else f"\n           why: {t.message}"))
-        lines += ["", "Notes:"] + [f"  - {m}" for m in msg] if msg else []
-        for e in errs[3:20]:
-            lines.append(f"  - cell {e['cell']} (`{e['line']}`) raised {e['type']}: {e['message']}")
-        for b in report.get("blocked", [])[3:]:
-            lines.append(f"  - blocked: {b}")
-        return Row(path.name, scores, total, max_total, message, True, "\n".join(lines) + "\n", seconds)
+        def feedback(for_student: bool) -> str:
+            """The instructor's version has everything; the student's version names the hidden
+            tests that failed but not their reference values."""
+            lines = [f"Submission: {path.name}",
+                     f"Exercise: week {self.week} ({self.assignment.slug})",
+                     f"Score: {_fmt(total)} / {_fmt(max_total)}", ""]
+            for r in results:
+                lines.append(f"{r.name}  {_fmt(r.points)} / {_fmt(r.max_points)}  {r.title}")
+                if r.status == "not answered":
+                    lines.append(f"    {r.note}")
+                    continue
+                for t in r.tests:
+                    kind = "hidden" if t.hidden else "public"
+                    why = t.message
+                    if for_student and t.hidden:
+                        why = ("a hidden test checks the exact result; compare your method with the "
+                               "lecture and the question's wording")
+                    lines.append(f"    {'ok    ' if t.passed else 'FAILED'} [{kind}] {t.name}"
+                                 + ("" if t.passed else f"\n           why: {why}"))
+            lines += ["", "Notes:"] + [f"  - {m}" for m in msg] if msg else []
+            for e in errs[3:20]:
+                lines.append(f"  - cell {e['cell']} (`{e['line']}`) raised {e['type']}: {e['message']}")
+            for b in report.get("blocked", [])[3:]:
+                lines.append(f"  - blocked: {b}")
+            return "\n".join(lines) + "\n"
+
+        return Row(path.name, scores, total, max_total, message, True, feedback(False), seconds,
+                   feedback(True))
 
     def grade(self, paths: list[Path], jobs: int = 2, progress=None, protect: list[Path] = ()) -> list[Row]:
         """Grade every file (in parallel), in the order given.
@@ -1199,7 +1213,8 @@ def write_results(rows: list[Row], questions: list[str], out: Path, paths: list[
         table.append({"student": student.id, "name": student.name, "email": student.email,
                       "submission": name, "scores": row.scores, "total": row.total,
                       "max_total": row.max_total, "message": row.message, "graded": row.graded,
-                      "feedback": row.feedback, "moodle_id": gradebook._moodle_id(student)})
+                      "feedback": row.feedback, "student_feedback": row.student_feedback or row.feedback,
+                      "moodle_id": gradebook._moodle_id(student)})
     max_total = rows[0].max_total if rows else sum((points or {}).values())
     for student in missing:
         table.append({"student": student.id, "name": student.name, "email": student.email,
@@ -1225,6 +1240,8 @@ def write_results(rows: list[Row], questions: list[str], out: Path, paths: list[
             name = f"{stem}-{n}.feedback.txt"
         used.add(name)
         (folder / name).write_text(r["feedback"], encoding="utf-8")
+        (folder / "for-students").mkdir(exist_ok=True)
+        (folder / "for-students" / name).write_text(r["student_feedback"], encoding="utf-8")
     if points:
         gradebook.write_lms_files(out, table, questions, week, max_total)
         gradebook.write_report(out, table, questions, points, week)

@@ -338,3 +338,17 @@ def test_check_without_the_exercise_file_explains(tmp_path, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     report = repr(grading.Checker("01-introduction-and-workflows.ipynb").check("q1"))
     assert "Cannot find the tests" in report
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
+def test_every_answer_has_a_public_test_and_a_plain_title(solution):
+    """A wrong value gets a signal before grading: every answer name is read by at least one public
+    test (its kind, shape or range); titles in the check output are plain text."""
+    for q in exercises.parse(solution).questions:
+        public = set()
+        for t in q.tests:
+            if not t.hidden:
+                public.update(exercises.free_names(t.code))
+        unread = [a for a in q.answers if a not in public]
+        assert not unread, f"{solution.name} {q.name}: no public test reads {unread}"
+        assert not re.search(r"[`$]", q.title), f"{solution.name} {q.name}: title {q.title!r} is not plain text"

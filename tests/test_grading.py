@@ -343,8 +343,16 @@ def test_a_notebook_that_kills_its_process_keeps_the_answers_saved_before(batch)
 
 def test_feedback_file_per_submission_next_to_the_csv(batch):
     folder = batch["out"].with_suffix("")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == sorted(
         f"{Path(n).stem}.feedback.txt" for n in batch["made"])
+    # the students' version: the same files, hidden tests named but without their reference values
+    students = folder / "for-students"
+    assert sorted(p.name for p in students.iterdir()) == sorted(p.name for p in folder.glob("*.txt"))
+    for p in students.iterdir():
+        lines = p.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if "FAILED [hidden]" in line:
+                assert "a hidden test checks the exact result" in lines[i + 1], (p.name, lines[i + 1])
     text = (folder / "complete.feedback.txt").read_text()
     assert f"Score: {MAX:g} / {MAX:g}" in text and "[hidden]" in text and "[public]" in text
     blank = (folder / "blank.feedback.txt").read_text()
