@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-MIN_PYTHON = (3, 10)
+MIN_PYTHON = (3, 11)  # numpy 2.4, scipy 1.17, pandas 3.1, scikit-image 0.26 need 3.11
 REPO = Path(__file__).resolve().parent.parent
 
 

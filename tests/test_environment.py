@@ -89,3 +89,18 @@ def test_doctor_reports_missing_dot(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     check = doctor.check_dot()
     assert not check.ok and "graphviz" in check.fix
+
+
+def test_documented_python_is_the_one_the_pins_need(monkeypatch):
+    """numpy 2.4, scipy 1.17, pandas 3.1 and scikit-image 0.26 need Python 3.11: the package, the
+    setup guide and the doctor say so, and the doctor names the version on an older Python."""
+    from collections import namedtuple
+
+    from qbi import doctor
+
+    assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
+    assert "Python 3.11 or newer" in (ROOT / "book" / "setup.md").read_text()
+    Version = namedtuple("Version", "major minor micro releaselevel serial")
+    monkeypatch.setattr(doctor.sys, "version_info", Version(3, 10, 12, "final", 0))
+    check = doctor.check_python()
+    assert not check.ok and "3.11" in check.fix
