@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test bench setup system vendor exercises slides mutations clean clean-all help
+.PHONY: book test bench setup system vendor exercises slides mutations watch bigdata clean clean-all help
 
 help:
 	@echo "make book   - install what is missing, execute all notebooks, build the site into _build/html"
 	@echo "make test   - install what is missing, build, and run the test suite"
 	@echo "make bench  - time a cold and a no-change build and every notebook (time, peak memory)"
+	@echo "make watch  - rebuild the page and deck of a lecture whenever it is saved"
 	@echo "make mutations - plant known bugs in a copy of the course and check the tests catch them"
 	@echo "make clean  - remove the built site and the execution cache (keeps .venv and data)"
 
@@ -53,6 +54,10 @@ slides: setup
 
 bench: setup
 	$(PY) tools/bench.py
+
+# For authors: rebuild the page and the deck of whatever lecture is saved (Ctrl+C stops).
+watch: setup
+	$(PY) tools/watch.py
 
 # Mutation audit: plant plausible bugs in a throwaway copy and show that the tests catch each one.
 mutations: setup
