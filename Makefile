@@ -14,6 +14,7 @@ help:
 	@echo "make book   - install what is missing, execute all notebooks, build the site into _build/html"
 	@echo "make test   - install what is missing, build, and run the test suite"
 	@echo "make bench  - time a cold and a no-change build and every notebook (time, peak memory)"
+	@echo "make bigdata - run week 11's pipeline at full size on a local dask cluster"
 	@echo "make watch  - rebuild the page and deck of a lecture whenever it is saved"
 	@echo "make mutations - plant known bugs in a copy of the course and check the tests catch them"
 	@echo "make clean  - remove the built site and the execution cache (keeps .venv and data)"
@@ -54,6 +55,11 @@ slides: setup
 
 bench: setup
 	$(PY) tools/bench.py
+
+# Week 11's pipeline at full size on a local dask cluster (out of the book: several minutes):
+# volume size, per-worker memory limit, peak worker memory, 1- and 2-worker times.
+bigdata: setup
+	$(PY) tools/bigdata_full.py
 
 # For authors: rebuild the page and the deck of whatever lecture is saved (Ctrl+C stops).
 watch: setup
