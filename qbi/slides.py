@@ -563,8 +563,10 @@ html .reveal .qbi-title h1 { font-size: 58px; margin: 0.3em 0; color: #1f3b70; }
 html .reveal .qbi-course { font-size: 34px; color: #555; margin: 0; letter-spacing: 0.04em; }
 html .reveal .qbi-week { font-size: 30px; color: #555; margin: 0.2em 0; }
 html .reveal .qbi-subtitle { font-size: 28px; color: #333; margin: 0.2em 3em; }
-html .reveal .qbi-institution { font-size: 26px; color: #777; margin-top: 1.4em; }
-html .reveal .qbi-book-link { font-size: 20px; color: #777; margin-top: 2em; }
+html .reveal .qbi-institution { font-size: 26px; color: #555; margin-top: 1.4em; }
+html .reveal .qbi-book-link { font-size: 20px; color: #555; margin-top: 2em; }
+html .reveal .qbi-book-link a { text-decoration: underline; }
+html .reveal .slide-number { background-color: #444; color: #fff; }
 html .reveal kbd { font-size: 0.9em; border: 1px solid #aaa; border-radius: 3px; padding: 0 4px; }
 html .reveal aside.notes { display: none; }
 /* ?print-pdf: one page per slide, and no blank page at the end */
