@@ -37,6 +37,7 @@ vendor:
 	@bash tools/vendor.sh
 
 book: setup
+	@bash tools/system.sh chromium
 	$(PY) tools/build.py
 
 exercises: $(VENV)/.installed

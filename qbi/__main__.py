@@ -6,6 +6,7 @@ Commands (each lives in the module of the same job and exposes ``main(argv)``):
   doctor     check that this computer is ready for the course   (qbi.doctor)
   exercises  generate student exercises from the solutions      (qbi.exercises)
   grade      grade submitted exercises into a CSV               (qbi.grading)
+  handouts   print lecture and exercise pages to PDF            (qbi.handouts)
   slides     build the reveal.js decks of the lectures          (qbi.slides)
 """
 
@@ -19,6 +20,7 @@ COMMANDS = {
     "doctor": ("qbi.doctor", "check that this computer is ready for the course"),
     "exercises": ("qbi.exercises", "generate student exercises from the solution notebooks"),
     "grade": ("qbi.grading", "grade submitted exercise notebooks"),
+    "handouts": ("qbi.handouts", "print the lecture and exercise pages to PDF handouts"),
     "slides": ("qbi.slides", "build reveal.js slide decks from the lectures"),
 }
 

@@ -12,7 +12,7 @@ from conftest import ROOT, course_notebooks
 
 from qbi import launch
 
-TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "playwright"}
+TEST_ONLY = {"pytest", "pytest-xdist", "nbval", "playwright", "pypdf"}
 
 
 def pins(path):

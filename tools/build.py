@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         hide_solution_links(root / "_build" / "html")
     if not args.no_slides:
         status = subprocess.call([sys.executable, "-m", "qbi", "slides"], cwd=root)
+        # PDF handouts of the lecture and exercise pages (needs Debian's chromium)
+        handouts = subprocess.call([sys.executable, "-m", "qbi", "handouts", "--html",
+                                    str(root / "_build" / "html")], cwd=root)
+        status = status or handouts
     return status
 
 
