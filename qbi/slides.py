@@ -399,8 +399,9 @@ def glue_values(nb) -> dict:
             if name is None:
                 kept.append(out)
                 continue
-            data = out.get("data", {})
-            values[name] = data.get("text/plain", "")
+            data = out.get("data", {})    # myst-nb stores application/papermill.record/text/plain
+            plain = next((k for k in data if k.endswith("text/plain")), None)
+            values[name] = data[plain] if plain else ""
         cell["outputs"] = kept
     return values
 

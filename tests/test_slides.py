@@ -452,3 +452,18 @@ def test_pdf_export_as_documented(built, chromium, tmp_path, monkeypatch, capsys
     assert pages == slides.count_slides(deck_of(built, path)), f"{pages} PDF pages"
     width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", data).groups())
     assert abs(width / height - 16 / 9) < 0.02
+
+
+def test_glued_numbers_show_in_the_deck():
+    """Numbers glued with MyST-NB (stored as papermill records) replace their roles on slides."""
+    import nbformat
+
+    from qbi.slides import glue_values, substitute_glue
+
+    cell = nbformat.v4.new_code_cell("glue('p', 0.0412, display=False)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "application/papermill.record/text/plain": "0.0412"}, metadata={"scrapbook": {"name": "p"}})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    values = glue_values(nb)
+    assert values == {"p": "0.0412"} and nb.cells[0].outputs == []
+    assert substitute_glue("p = {glue:text}`p:.3f`, {glue:}`p`", values) == "p = 0.041, 0.0412"
