@@ -99,6 +99,15 @@ _CATALOGUE: list[Dataset] = [
         _generated(phantoms.bone_slice, 2), seed=2,
     ),
     Dataset(
+        "bone_slice_crowded", "generated",
+        "Bone slice that is hard to count: 70 lacunae, 15 pairs touching tip to tip, noise 30 "
+        "grey values (384 x 384, uint8).",
+        "qbi.phantoms.bone_slice_crowded",
+        "bone_mask, lacunae (label image), n_lacunae, centres, axes, orientation of every "
+        "lacuna, touching (the label pairs that touch), noise",
+        _generated(phantoms.bone_slice_crowded, 27), seed=27,
+    ),
+    Dataset(
         "hyperspectral_cube", "generated",
         "Hyperspectral image, 64 x 64 pixels x 100 bands (400-1000 nm), mixed from three materials.",
         "qbi.phantoms.hyperspectral_cube",
@@ -142,6 +151,63 @@ _CATALOGUE: list[Dataset] = [
         "labels (per-pixel class: smooth, grain, horizontal stripes, vertical stripes), names",
         _generated(phantoms.textures, 8), seed=8,
     ),
+    # --- week 8 datasets (added below this line by week 8) --------------------
+    Dataset(
+        "treatment_groups", "generated",
+        "Two groups (control, treated) of 4 images each (160 x 160, float32), 20 round objects "
+        "per image whose radii differ by a known effect (7.0 vs 7.5 px, sd 1.0 px).",
+        "qbi.phantoms.treatment_groups",
+        "labels (per image), group (per image), radii, object_image, object_group (per object), "
+        "mean_radius, sd_radius, effect_size (Cohen's d = 0.5)",
+        _generated(phantoms.treatment_groups, 80), seed=80,
+    ),
+    # --- week 9 datasets (added below this line by week 9) --------------------
+    Dataset(
+        "particle_movie", "generated",
+        "2D+t movie of about 30 particles (40 frames of 128 x 128, float32): drift plus "
+        "Brownian motion, particles appearing, vanishing, leaving the field and crossing.",
+        "qbi.phantoms.particle_movie",
+        "trajectories (track x frame x row/col, -1 when not in view), present, start, end, "
+        "fate (in view to the end, vanished, left), velocity, amplitude, n_per_frame, the "
+        "clean movie, drift, step, sigma",
+        _generated(phantoms.particle_movie, 9), seed=9,
+    ),
+    # --- week 10 datasets (added below this line by week 10) ------------------
+    Dataset(
+        "neutron_xray", "generated",
+        "One slice of a sample of four materials (aluminium, polymer, lead, iron) in neutron "
+        "and X-ray contrast (160 x 160 each, float32, 1/cm); each modality alone sees two "
+        "groups of two, and the X-ray slice is shifted by a few pixels. Also two crossed "
+        "wedges (polymer, lead) in a neutron and an X-ray radiograph (64 x 96).",
+        "qbi.phantoms.neutron_xray",
+        "labels (material per pixel, neutron frame), labels_xray, shift (dy, dx) of the X-ray "
+        "slice, mu (4 materials x 2 modalities), names, noise, blur; wedge_thickness (cm) and "
+        "wedge_mu of the two-material radiographs",
+        _generated(phantoms.neutron_xray, 10), seed=10,
+    ),
+    Dataset(
+        "neutron_xray_exercise", "generated",
+        "The neutron_xray sample with another grain layout, noise and shift (the exercise's "
+        "copy): 160 x 160 neutron and X-ray slices and the two-wedge radiographs.",
+        "qbi.phantoms.neutron_xray",
+        "as neutron_xray: labels, labels_xray, shift, mu, names; wedge_thickness, wedge_mu",
+        _generated(phantoms.neutron_xray, 11), seed=11,
+    ),
+    Dataset("mr_small", "bundled", "Small MR slice, 64 x 64 int16 (DICOM).",
+            "pydicom: pydicom.data.get_testdata_file('MR_small.dcm')",
+            "none; pixel_spacing in mm", _pydicom("MR_small.dcm")),
+    Dataset("brain_t1", "bundled",
+            "Anatomical (T1-weighted) MRI of a brain, 33 x 41 x 25 voxels of 2 mm (NIfTI).",
+            "nibabel: nibabel.testing.data_path / anatomical.nii",
+            "none; affine (voxel to world mm), zooms (voxel size mm)",
+            lambda: __import__("qbi.multimodal").multimodal.load_nifti("anatomical.nii")),
+    Dataset("brain_fmri", "bundled",
+            "Functional (EPI) MRI series of the same brain space, 17 x 21 x 3 voxels of "
+            "4 x 4 x 8 mm, 20 time points (NIfTI).",
+            "nibabel: nibabel.testing.data_path / functional.nii",
+            "none; affine (voxel to world mm), zooms (voxel size mm, time step s)",
+            lambda: __import__("qbi.multimodal").multimodal.load_nifti("functional.nii")),
+    # --- week 11 datasets (added below this line by week 11) ------------------
     # --- bundled with a dependency ------------------------------------------
     Dataset("camera", "bundled", "Cameraman, 512 x 512 grey (uint8).",
             "scikit-image: skimage.data.camera", "none", _skimage("camera")),
