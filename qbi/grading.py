@@ -632,9 +632,18 @@ class _Guard:
         return frame is not None and os.path.basename(frame.f_code.co_filename) == "threadpoolctl.py" \
             and "site-packages" in frame.f_code.co_filename
 
+    @staticmethod
+    def _loopback_probe(args: tuple) -> bool:
+        """A bind to a free port (0) of the loopback interface: reaches no other computer."""
+        address = args[1] if len(args) > 1 else None
+        return (isinstance(address, tuple) and len(address) >= 2 and address[1] == 0
+                and address[0] in ("::1", "127.0.0.1", "localhost"))
+
     def _check(self, event: str, args: tuple) -> None:
         if event in ("ctypes.dlopen", "ctypes.dlsym") and self._from_threadpoolctl():
             return
+        if event == "socket.bind" and self._loopback_probe(args):
+            return  # urllib3 (imported by pydicom and nibabel) probes IPv6 by binding ::1, port 0
         if event in self.ALWAYS:
             self._refuse(f"{self.ALWAYS[event]} ({event})")
         if event in ("os.kill", "os.killpg", "signal.pthread_kill"):
