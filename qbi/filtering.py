@@ -12,6 +12,8 @@ the plumbing (figures in a row, timing, table formatting, glue) lives here.
 
 from __future__ import annotations
 
+from .notebook import glue_numbers  # noqa: F401  (the lecture imports it from here)
+
 import time
 from collections.abc import Callable
 
@@ -113,23 +115,6 @@ def significant(x: float, digits: int = 3) -> str:
         return "0"
     decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(x)))))
     return f"{x:.{decimals}f}"
-
-
-def glue_numbers(**values) -> None:
-    """Glue each value (for ``{glue:text}`name:.2f``` in the markdown) as a plain Python
-    float, int, bool or str: numpy scalars would print as ``np.float64(...)``."""
-    from myst_nb import glue
-
-    for name, value in values.items():
-        if isinstance(value, (bool, np.bool_)):
-            value = bool(value)
-        elif isinstance(value, (int, np.integer)):
-            value = int(value)
-        elif isinstance(value, (float, np.floating)):
-            value = float(value)
-        elif not isinstance(value, str):
-            raise TypeError(f"glue {name!r}: a number or a string, not {type(value).__name__}")
-        glue(name, value, display=False)
 
 
 # ------------------------------------------------------------------------------------------

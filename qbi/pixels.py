@@ -35,25 +35,8 @@ def class_handles(names, colors=CLASS_COLORS):
     return [Patch(color=c, label=str(n)) for n, c in zip(names, colors)]
 
 
-GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
-
-
-def glue(**values) -> None:
-    """Store numbers for the text of the page: ``glue(miou=0.95)`` is
-    ``myst_nb.glue("miou", 0.95, display=False)``, and the page quotes it with
-    ``{glue:text}`miou:.2f```.  numpy scalars become Python numbers first.
-
-    The display message is the one myst_nb's ``glue`` sends (tested against it); we do not
-    import myst_nb, whose first import (through nbformat and jsonschema) takes seconds.
-    """
-    from IPython.core.formatters import format_display_data
-    from IPython.display import display
-
-    for name, value in values.items():
-        value = value.item() if isinstance(value, np.generic) else value
-        bundle, metadata = format_display_data(value)
-        metadata["scrapbook"] = dict(name=name, mime_prefix=GLUE_PREFIX)
-        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+from .notebook import GLUE_PREFIX  # noqa: E402,F401
+from .notebook import glue_numbers as glue  # noqa: E402,F401  (glue(miou=0.95): one call, many values)
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ INSTITUTION = "ETH Zurich 227-0966-00L"
 # The authoring conventions (CONTRIBUTING.md), also enforced by tests/test_slides.py.
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "notes", "skip")
 SHOWN = {"slide", "subslide", "fragment", "-"}
-MAX_CODE_LINES = 15        # lines of a code cell shown on a slide
+MAX_CODE_LINES = 8         # lines of a code cell shown on a slide (the few that carry the idea)
 MAX_LINE_CHARS = 88        # characters per line of a code cell shown on a slide
 MAX_FIGSIZE = (10.0, 5.0)  # inches (width, height) of a figure
 MIN_SLIDES, MAX_SLIDES = 15, 80
@@ -380,6 +380,28 @@ def _strip_outputs(cell, stream_names=()):
     cell.outputs = coalesce_streams(keep)
 
 
+def titled(cells: list) -> list:
+    """Every slide has a title: a slide that starts without a heading (a figure, a code cell)
+    gets the heading of the slide it continues, as "Title (continued)"."""
+    import nbformat
+
+    out, last = [], ""
+    for cell in cells:
+        kind = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        heads = _headings(cell.source) if cell.cell_type == "markdown" else []
+        starts_with_heading = cell.cell_type == "markdown" and cell.source.lstrip().startswith("#")
+        if kind in ("slide", "subslide") and not starts_with_heading and last:
+            title = last if last.endswith("(continued)") else f"{last} (continued)"
+            head = nbformat.v4.new_markdown_cell(f"### {title}")
+            head.metadata["slideshow"] = {"slide_type": kind}
+            out.append(head)
+            cell.metadata["slideshow"]["slide_type"] = "-"
+        if heads and heads[0][0] >= 2:
+            last = re.sub(r"\s*\(continued\)$", "", heads[0][1])
+        out.append(cell)
+    return out
+
+
 _GLUE = re.compile(r"\{glue(?::(?:text|any)?)?\}`([^`:]+)(?::([^`]*))?`")
 
 
@@ -460,7 +482,7 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
         elif cell.cell_type == "markdown":
             cell.source = myst_to_markdown(substitute_glue(cell.source, glued))
         cells.append(cell)
-    nb.cells = cells
+    nb.cells = titled(cells)
 
     week = week_of(path)
     title = path.stem

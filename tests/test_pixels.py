@@ -136,17 +136,3 @@ def test_unet_has_the_published_31_million_parameters():
     n_params = sum(k * k * ci * co + co for k, ci, co, _ in layers)
     assert 30e6 < n_params < 32e6  # Ronneberger et al. (2015): about 31 million
     assert layers[0] == (3, 1, 64, 512) and layers[-1] == (1, 64, 2, 512)
-
-
-def test_glue_sends_what_myst_nb_glue_sends(monkeypatch):
-    import IPython.display
-    from myst_nb.ext import glue as myst_glue
-
-    sent = {"ours": [], "myst": []}
-    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: sent["ours"].append((a, k)))
-    monkeypatch.setattr(myst_glue, "ipy_display", lambda *a, **k: sent["myst"].append((a, k)))
-    pixels.glue(miou=np.float32(0.5), n=np.int64(3), label="strokes")
-    for name, value in [("miou", 0.5), ("n", 3), ("label", "strokes")]:
-        myst_glue.glue(name, value, display=False)
-    assert sent["ours"] == sent["myst"]
-    assert sent["ours"][1][0][0] == {"application/papermill.record/text/plain": "3"}

@@ -467,3 +467,21 @@ def test_glued_numbers_show_in_the_deck():
     values = glue_values(nb)
     assert values == {"p": "0.0412"} and nb.cells[0].outputs == []
     assert substitute_glue("p = {glue:text}`p:.3f`, {glue:}`p`", values) == "p = 0.041, 0.0412"
+
+
+def test_a_slide_without_a_heading_gets_the_title_it_continues():
+    import nbformat
+
+    from qbi.slides import titled
+
+    def cell(kind, source, code=False):
+        c = (nbformat.v4.new_code_cell if code else nbformat.v4.new_markdown_cell)(source)
+        c.metadata["slideshow"] = {"slide_type": kind}
+        return c
+
+    cells = titled([cell("slide", "## Thresholds\n\ntext"), cell("subslide", "plt.imshow(x)", code=True),
+                    cell("subslide", "More words"), cell("subslide", "### Otsu"), cell("-", "text")])
+    heads = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("#")]
+    assert heads == ["## Thresholds\n\ntext", "### Thresholds (continued)", "### Thresholds (continued)",
+                     "### Otsu"]
+    assert [c.metadata["slideshow"]["slide_type"] for c in cells][1:3] == ["subslide", "-"]
