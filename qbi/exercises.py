@@ -27,7 +27,8 @@ The exercise ``exercises/NN-slug.ipynb`` is written from it, deterministically:
 
 * the title loses a trailing ``- solutions`` (also with an en/em dash or in parentheses);
   cells tagged ``solution-only`` are left out;
-* before the first code cell: ``grader = Checker("NN-slug.ipynb")`` (from :mod:`qbi.grading`);
+* before the first code cell (after the launch cell of :mod:`qbi.launch`):
+  ``grader = Checker("NN-slug.ipynb")`` (from :mod:`qbi.grading`);
 * every question's tests are replaced by one check cell ``grader.check("qN")`` that runs the
   public tests, stored in the notebook's metadata (``metadata.qbi``); hidden tests are never
   written to the exercise, only their number and points;
@@ -405,7 +406,11 @@ def parse(path: Path) -> Assignment:
              "# Below each question, `grader.check(...)` tells you which tests pass and why.\n"
              "from qbi.grading import Checker\n\n"
              f'grader = Checker("{week}-{slug}.ipynb")')
-    first_code = next((k for k, c in enumerate(out) if c["cell_type"] == "code"), len(out))
+    # after the launch cell (qbi.launch), which installs qbi where it is missing
+    from .launch import MARKER as LAUNCH
+
+    first_code = next((k for k, c in enumerate(out) if c["cell_type"] == "code"
+                       and not c["source"].startswith(LAUNCH)), len(out))
     out.insert(first_code, _cell("code", setup, "qbi-setup"))
     out.append(_cell("markdown", "## Your total\n\nRun the cell below to see the points from the public "
                      "tests of every question. Hidden tests add the remaining points when your "
