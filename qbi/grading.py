@@ -622,15 +622,20 @@ class _Guard:
     @staticmethod
     def _from_threadpoolctl() -> bool:
         """True when the ctypes call comes straight from threadpoolctl (scikit-learn uses it to
-        find and limit the BLAS/OpenMP threads); the first frame outside ctypes must be its."""
+        find and limit the BLAS/OpenMP threads) or fsspec's utilities; the first frame outside
+        ctypes must be theirs."""
         import ctypes
 
         ctypes_dir = os.path.dirname(ctypes.__file__)
         frame = sys._getframe(3)
         while frame is not None and frame.f_code.co_filename.startswith(ctypes_dir):
             frame = frame.f_back
-        return frame is not None and os.path.basename(frame.f_code.co_filename) == "threadpoolctl.py" \
-            and "site-packages" in frame.f_code.co_filename
+        if frame is None or "site-packages" not in frame.f_code.co_filename:
+            return False
+        # threadpoolctl (scikit-learn's thread limits); fsspec.utils (dask.bag) looks up two
+        # functions of Python's own C API when it is imported
+        return frame.f_code.co_filename.endswith((os.sep + "threadpoolctl.py",
+                                                  os.sep + os.path.join("fsspec", "utils.py")))
 
     @staticmethod
     def _loopback_probe(args: tuple) -> bool:
