@@ -189,7 +189,9 @@ def _leak_lines(solution: Path) -> list[str]:
         else:
             allowed.update(lines)
     allowed = {a.strip() for a in allowed}
-    return sorted(s for s in secret if s not in allowed and len(s) > 6 and not s.startswith("#"))
+    given = "\n".join(allowed)     # e.g. the question's text names the function to call
+    return sorted(s for s in secret if s not in allowed and s not in given and len(s) > 6
+                  and not s.startswith("#"))
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["committed", "generated-now"])
