@@ -23,6 +23,7 @@ TOC = textwrap.dedent("""\
 def make_book(tmp_path, name, cells):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "_vendor").symlink_to(ROOT / "_vendor")
+    (tmp_path / "assets").symlink_to(ROOT / "assets")
     (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / "intro.md").write_text("# A test book\n\nOne page.\n")
     (tmp_path / "_toc.yml").write_text(TOC.format(name=name))

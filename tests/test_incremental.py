@@ -49,6 +49,7 @@ def book(tmp_path_factory):
     book = tmp_path_factory.mktemp("book")
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     (book / "_vendor").symlink_to(ROOT / "_vendor")
+    (book / "assets").symlink_to(ROOT / "assets")
     (book / "intro.md").write_text("# A test book\n\nTwo lectures.\n")
     (book / "_toc.yml").write_text(TOC)
     (book / "lectures").mkdir()
