@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
+import json
 import html
 import os
 import re
@@ -47,7 +49,7 @@ SHOWN = {"slide", "subslide", "fragment", "-"}
 MAX_CODE_LINES = 8         # lines of a code cell shown on a slide (the few that carry the idea)
 MAX_LINE_CHARS = 88        # characters per line of a code cell shown on a slide
 MAX_FIGSIZE = (10.0, 5.0)  # inches (width, height) of a figure
-MIN_SLIDES, MAX_SLIDES = 15, 80
+MIN_SLIDES, MAX_SLIDES = 15, 100
 
 # Deck geometry: 16:9, the size every slide is laid out at before reveal.js scales it.
 WIDTH, HEIGHT = 1280, 720
@@ -450,7 +452,8 @@ def substitute_glue(source: str, values: dict) -> str:
     return _GLUE.sub(repl, source)
 
 
-def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION):
+def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION,
+            breaks=()):
     """A copy of the executed notebook ready for nbconvert, and the lecture's facts.
 
     * cells tagged ``remove-cell`` are dropped; ``remove-input``/``hide-input`` drop the code,
@@ -458,7 +461,9 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
       widget outputs are always dropped (they need a kernel);
     * a cell without slide type continues the slide (``-``);
     * MyST syntax is rewritten for nbconvert's markdown renderer;
-    * the H1 of the first cell becomes the title slide (course, week, title, institution).
+    * the H1 of the first cell becomes the title slide (course, week, title, institution);
+    * a cell whose id is in ``breaks`` starts a "(continued)" slide: where the browser layout
+      (:mod:`qbi.deckfit`) found a slide too tall to show at full size.
     """
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)            # would load the widget manager from a CDN
@@ -471,6 +476,8 @@ def prepare(nb, path: Path, course: str = COURSE, institution: str = INSTITUTION
         meta = cell.setdefault("metadata", {})
         show = meta.setdefault("slideshow", {})
         show.setdefault("slide_type", "-")
+        if cell.get("id") in breaks and show["slide_type"] in ("-", "fragment"):
+            show["slide_type"] = "subslide"
         if cell.cell_type == "code":
             if t & {"remove-output", "hide-output"}:
                 cell.outputs = []
@@ -655,22 +662,39 @@ require({waitSeconds: 30},
     Reveal.initialize({
       controls: true, progress: true, history: true, hash: true, center: false,
       slideNumber: "c/t", transition: "fade", transitionSpeed: "fast",
+      // right arrow, space and a clicker's PageDown step through every slide in order,
+      // the vertical "(continued)" ones included
+      navigationMode: "linear",
       width: {{ resources.reveal.width }}, height: {{ resources.reveal.height }},
       margin: 0.04, plugins: [RevealNotes],
       pdfSeparateFragments: false, pdfMaxPagesPerSlide: 1
     });
     window.Reveal = Reveal;
-    // A slide a little taller than the screen is shrunk to fit (down to 70 %); a taller one
-    // is shrunk that far and scrolls.
-    function fit(slide) {
-      if (!slide || slide.classList.contains("stack") || slide.dataset.qbiFit) return;
-      var room = Reveal.getConfig().height, need = 0;
+    // A slide a little taller than the screen first gives its figures less height (down to
+    // 300 px), then is shrunk to fit (down to 70 %; the build's layout check fails a deck with
+    // a slide below 90 %, see qbi/deckfit.py).
+    function need(slide) {
+      var bottom = 0;
       for (var i = 0; i < slide.children.length; i++) {   // where the content ends
         var child = slide.children[i];
-        if (child.offsetParent === slide) need = Math.max(need, child.offsetTop + child.offsetHeight);
+        if (child.offsetParent === slide) bottom = Math.max(bottom, child.offsetTop + child.offsetHeight);
       }
-      need = Math.max(need, slide.scrollHeight > room + 2 ? slide.scrollHeight : 0);
-      var zoom = need > room + 2 ? Math.max(0.7, room / need) : 1;
+      var room = Reveal.getConfig().height;
+      return Math.max(bottom, slide.scrollHeight > room + 2 ? slide.scrollHeight : 0);
+    }
+    function fit(slide) {
+      if (!slide || slide.classList.contains("stack") || slide.dataset.qbiFit) return;
+      var room = Reveal.getConfig().height, over = need(slide) - room;
+      var figures = slide.querySelectorAll(".jp-OutputArea-output img");
+      if (over > 2 && figures.length) {
+        var cut = over / figures.length;
+        figures.forEach(function (img) {
+          var h = img.getBoundingClientRect().height / Reveal.getScale();
+          img.style.maxHeight = Math.max(300, Math.min(470, h) - cut) + "px";
+        });
+      }
+      var total = need(slide);
+      var zoom = total > room + 2 ? Math.max(0.7, room / total) : 1;
       slide.dataset.qbiFit = zoom.toFixed(3);
       if (zoom < 1) slide.style.zoom = zoom;   // CSS zoom: the box stays 100 % high
     }
@@ -696,7 +720,9 @@ def deck_key(nb, path: Path, static_prefix: str) -> str:
     import nbformat
 
     h = hashlib.sha256()
-    for part in (nbformat.writes(nb), Path(__file__).read_text(encoding="utf-8"), static_prefix, path.name):
+    code = [Path(__file__).read_text(encoding="utf-8"),
+            (Path(__file__).parent / "deckfit.py").read_text(encoding="utf-8")]
+    for part in (nbformat.writes(nb), *code, static_prefix, path.name):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
@@ -846,6 +872,53 @@ def print_pdf(deck: Path, pdf: Path, browser: str | None = None) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
 
 
+@contextlib.contextmanager
+def browser_session(wanted: bool = True):
+    """A headless Chromium for the layout pass (None when not wanted or not installed)."""
+    browser = find_browser() if wanted else None
+    if wanted and browser is None:
+        print("slides: warning: no Chromium found: the decks' layout is not checked "
+              "(install Debian's chromium; `make book` does it)", file=sys.stderr)
+    if browser is None:
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    from . import deckfit
+
+    with sync_playwright() as pw:
+        chrome = deckfit._launch(pw, browser)
+        try:
+            yield chrome
+        finally:
+            chrome.close()
+
+
+def build_deck(nb, path: Path, deck: Path, static_prefix: str, chrome=None,
+               rounds: int = 4) -> tuple[str, Lecture, dict | None]:
+    """Render a deck; with a browser, lay it out, split every slide too tall to show at 90 %
+    between two of its cells (a "(continued)" slide), and report what still does not fit."""
+    from . import deckfit
+
+    breaks: list[str] = []
+    for attempt in range(rounds):
+        prepared, lecture = prepare(nb, path, breaks=set(breaks))
+        body = render(prepared, lecture, static_prefix)
+        deck.write_text(body, encoding="utf-8")
+        if chrome is None:
+            return body, lecture, None
+        measured = deckfit.measure(deck, chrome)
+        more = [b for b in deckfit.plan_breaks(measured) if b not in breaks]
+        if not more or attempt == rounds - 1:
+            break
+        breaks += more
+    stats = deckfit.stats(measured, MAX_CODE_LINES)
+    stats["breaks"] = len(breaks)
+    return body, lecture, {"stats": stats, "breaks": breaks,
+                           "problems": deckfit.problems(measured, MAX_CODE_LINES),
+                           "slides": [s.__dict__ for s in measured]}
+
+
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
@@ -871,6 +944,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf", action="store_true",
                         help="also print each deck to NN-slug.pdf next to it (needs Chromium "
                              "or Chrome)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="decks built at the same time (default: up to 2)")
+    parser.add_argument("--no-layout", action="store_true",
+                        help="do not lay the decks out in Chromium (no split of overfull "
+                             "slides, no check of the slides' fit)")
     parser.add_argument("--no-link", action="store_true",
                         help="do not add the 'Open the slides' link to the lecture pages")
     args = parser.parse_args(argv)
@@ -916,7 +994,54 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     static_prefix = Path(os.path.relpath(static, out)).as_posix()
 
+    jobs = max(1, min(args.jobs, len(paths)))
+    common = (args, root, html_dir, out, cache_dir, timeout, static_prefix)
+    if jobs == 1:
+        results = [_build_one(path, *common) for path in paths]
+    else:
+        # decks are independent: lay them out `jobs` at a time, each worker with its own browser
+        import concurrent.futures
+        import multiprocessing
+
+        with concurrent.futures.ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_build_one, paths, *[[c] * len(paths) for c in common]))
     failed, built = [], []
+    for path, text, errors, done in results:
+        sys.stdout.write(text)
+        sys.stderr.write(errors)
+        if done is None:
+            failed.append(path)
+        else:
+            built.append(done[:2])
+            if not done[2]:
+                failed.append(path)
+    if built:
+        write_index(out)
+    if failed:
+        print(f"slides: FAILED for {', '.join(p.name for p in failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _build_one(path, args, root, html_dir, out, cache_dir, timeout, static_prefix):
+    """Build one deck (in a worker process when decks are built in parallel).  Returns the
+    path, what it printed to stdout and stderr, and (lecture, slides, ok) or None."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    text, errors = io.StringIO(), io.StringIO()
+    with redirect_stdout(text), redirect_stderr(errors):
+        with browser_session(not args.no_layout) as layout:
+            failed, built = [], []
+            _build_all(args, [path], root, html_dir, out, cache_dir, timeout, static_prefix,
+                       layout, failed, built)
+    done = (*built[0], path not in failed) if built else None
+    return path, text.getvalue(), errors.getvalue(), done
+
+
+def _build_all(args, paths, root, html_dir, out, cache_dir, timeout, static_prefix, layout,
+               failed, built):
     for path in paths:
         start = time.perf_counter()
         nb = cached_notebook(path, cache_dir)
@@ -937,8 +1062,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in check_conventions(nb):
             print(f"slides: {path.name}: warning: {problem}", file=sys.stderr)
         deck = out / f"{path.stem}.html"
-        key = deck_key(nb, path, static_prefix)
+        key = deck_key(nb, path, static_prefix) + ("" if layout else "-unchecked")
         stamp = out / f".{path.stem}.key"
+        fitted = out / f".{path.stem}.fit.json"
         if deck.exists() and stamp.exists() and stamp.read_text() == key:
             body = deck.read_text(encoding="utf-8")     # executed notebook and deck code unchanged
             source = "unchanged, kept"
@@ -946,11 +1072,22 @@ def main(argv: list[str] | None = None) -> int:
             match = re.search(r'<div class="qbi-title">.*?<h1>(.*?)</h1>', body, re.S)
             if match:
                 lecture.title = html.unescape(match.group(1))
+            report = json.loads(fitted.read_text()) if fitted.exists() else None
         else:
-            prepared, lecture = prepare(nb, path)
-            body = render(prepared, lecture, static_prefix)
-            deck.write_text(body, encoding="utf-8")
+            stamp.unlink(missing_ok=True)
+            body, lecture, report = build_deck(nb, path, deck, static_prefix, layout)
+            if report is not None:
+                fitted.write_text(json.dumps(report, indent=1))
             stamp.write_text(key)
+        if report is not None:
+            layout_note = (f", {report['stats']['breaks']} split, "
+                           f"smallest zoom {report['stats']['min_zoom']:.0%}")
+            for problem in report["problems"]:
+                print(f"slides: {path.name}: {problem}", file=sys.stderr)
+            if report["problems"]:
+                failed.append(path)
+        else:
+            layout_note = ", layout not checked"
         n = count_slides(body)
         built.append((lecture, n))
         linked = ""
@@ -962,7 +1099,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = deck.relative_to(root) if deck.is_relative_to(root) else deck
         verb = "kept" if source == "unchanged, kept" else "wrote"
         source = "notebook and deck code unchanged" if verb == "kept" else source
-        print(f"slides: {verb} {shown} ({n} slides, {source}, "
+        print(f"slides: {verb} {shown} ({n} slides{layout_note}, {source}, "
               f"{time.perf_counter() - start:.1f} s{linked})")
         if args.pdf:
             pdf = deck.with_suffix(".pdf")
@@ -974,12 +1111,6 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"slides: wrote {pdf.relative_to(root) if pdf.is_relative_to(root) else pdf} "
                   f"({pages} pages)")
-    if built:
-        write_index(out)
-    if failed:
-        print(f"slides: FAILED for {', '.join(p.name for p in failed)}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":
