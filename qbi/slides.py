@@ -231,6 +231,10 @@ def check_conventions(nb) -> list[str]:
                     problems.append(f"{where}: figsize=({w:g}, {h:g}) is larger than "
                                     f"{MAX_FIGSIZE[0]:g} x {MAX_FIGSIZE[1]:g} inches")
             removed = {"remove-output", "remove-cell", "hide-output"} & set(tags(cell))
+            if re.search(r"\binteract(?:_manual)?\(", cell.source) and kind != "skip":
+                problems.append(f"{where}: builds a widget but is {kind!r}: make it 'skip' "
+                                "(a deck cannot show the control; present it live in "
+                                "JupyterLab, book/presenting.md)")
             if _has_widget(cell) and not removed:
                 problems.append(f"{where}: shows a widget; tag the cell remove-output "
                                 "(the site and the decks cannot run widgets)")
