@@ -45,3 +45,35 @@ def show_image(ax, image, title: str = "", cmap: str = "gray", colorbar: bool = 
     if colorbar:
         ax.figure.colorbar(shown, ax=ax, shrink=0.8)
     return shown
+
+
+def significant(x, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant figures, whole digits always kept, thousands separated:
+    0.012345 -> '0.0123', 3.14159 -> '3.14', 123456.7 -> '123,457', 7 -> '7'."""
+    import math
+
+    if isinstance(x, (bool, np.bool_)) or x is None:
+        return str(x)
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if not math.isfinite(x) or x == 0:
+        return f"{x:g}"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return f"{x:,.{decimals}f}"
+
+
+def show_table(df, digits: int = 3, formats: dict | None = None):
+    """A table for the page and the slides: no index, numbers to ``digits`` significant figures
+    with thousands separators, text columns left-aligned.  ``formats`` overrides a column's
+    format (a format string or a function).  Put units in the column names: "area (px)"."""
+    numbers = {c: (lambda v, d=digits: significant(v, d)) for c in df.columns
+               if df[c].dtype.kind in "fiu"}
+    text = [c for c in df.columns if df[c].dtype.kind not in "fiucmMb"]
+    styler = df.style.hide(axis="index").format({**numbers, **(formats or {})})
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    return styler

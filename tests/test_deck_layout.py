@@ -215,3 +215,20 @@ def test_the_right_arrow_walks_every_slide_in_order(built, key):
     assert any(v for _, v in order), f"{path.stem} has no vertical slide to walk through"
     assert seen == order, (f"{key} visited {len(seen)} of {len(order)} slides; first "
                            f"difference at step {next((i for i, (a, b) in enumerate(zip(seen, order)) if a != b), len(seen))}")
+
+
+def test_show_table_hides_the_index_and_rounds():
+    import pandas as pd
+
+    from qbi.plotting import show_table, significant
+
+    assert [significant(v) for v in (0.012345, 3.14159, 123456.7, 7, 12.0)] == \
+        ["0.0123", "3.14", "123,457", "7", "12"]
+    table = show_table(pd.DataFrame({"method": ["mean", "median"], "time (s)": [0.01234, 12.3456],
+                                     "pixels": [123456, 7]})).to_html()
+    body = table.split("<tbody>")[1]
+    assert "<th" not in body, "the index is shown"
+    cells = [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)]
+    assert cells == ["mean", "0.0123", "123,456", "median", "12.3", "7"]
+    assert all(not long_numbers(c) for c in cells)
+    assert "text-align: left" in table
