@@ -511,3 +511,25 @@ def run_summary(runs: dict, seed: int = SEED) -> pd.DataFrame:
             "true pores": len(true_pores(shape, seed)) if shape is not None else np.nan,
             "worker replaced": r["workers_replaced"]})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Timing and speed-up (the lecture's small helpers)
+# --------------------------------------------------------------------------------------------
+def best_time(func, repeat: int = 3) -> float:
+    """The fastest of ``repeat`` runs of ``func()``, in seconds: the run least disturbed by
+    other programs on the machine."""
+    import time
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def amdahl(p, s):
+    """Amdahl's speed-up on ``p`` workers when a fraction ``s`` of the work is serial:
+    ``1 / (s + (1 - s) / p)``."""
+    return 1 / (s + (1 - s) / np.asarray(p, dtype=float))

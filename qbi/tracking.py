@@ -31,7 +31,7 @@ __all__ = [
     "truth_ids", "score_links", "tracks_from_links", "mean_nn_distance",
     "nn_accuracy_theory", "warp_by_flow", "end_point_error", "transform_error",
     "rigid_transform", "rigid_pair", "shifted_pair", "strain_pair", "euler_matrix",
-    "draw_links",
+    "draw_links", "find_link_events",
 ]
 
 
@@ -339,6 +339,48 @@ def euler_matrix(euler) -> np.ndarray:
     matrix[:2, :2] = a
     matrix[:2, 2] = np.array(euler.GetTranslation(), float) + centre - a @ centre
     return matrix
+
+
+def find_link_events(points: list, ids: list, trajectories, links_a: list, links_b: list,
+                     near: float = 10.0) -> dict:
+    """Where linker ``a`` errs and linker ``b`` does not, one example per kind of event.
+
+    ``points`` are the detections per frame, ``ids`` their true particle ids (``truth_ids``,
+    -1 for a false detection), ``trajectories`` the truth (NaN or -1 where a particle is not
+    in view), ``links_a`` and ``links_b`` the links of two linkers (``link_movie``). A wrong
+    link ``(i, j)`` of ``a`` from frame ``t`` is a
+
+    * ``"crossing"`` when ``b`` links spot ``i`` to its own particle's successor;
+    * ``"appearing"`` when spot ``j`` is a particle not in view at ``t`` (and the link is
+      shorter than ``near`` px);
+    * ``"disappearing"`` when spot ``i``'s particle is gone at ``t + 1``, ``b`` leaves it
+      unlinked (and the link is shorter than ``near`` px).
+
+    Returns ``{kind: (t, centre)}`` for the first such link of each kind, ``centre`` the
+    mid-point ``(row, col)`` of the wrong link.
+    """
+    seen = in_view(trajectories)
+    events = {}
+    for t in range(len(points) - 1):
+        a, b = np.asarray(ids[t]), np.asarray(ids[t + 1])
+        b_of = dict(np.asarray(links_b[t], dtype=int).reshape(-1, 2).tolist())
+        for i, j in np.asarray(links_a[t], dtype=int).reshape(-1, 2).tolist():
+            if a[i] >= 0 and a[i] == b[j]:
+                continue                                  # a right link
+            g = b_of.get(i)
+            gone = a[i] >= 0 and not seen[a[i], t + 1]
+            new = b[j] >= 0 and not seen[b[j], t]
+            close = np.linalg.norm(points[t][i] - points[t + 1][j]) < near
+            if a[i] >= 0 and a[i] in b and g is not None and b[g] == a[i]:
+                kind = "crossing"
+            elif new and close:
+                kind = "appearing"
+            elif gone and close and g is None:
+                kind = "disappearing"
+            else:
+                continue
+            events.setdefault(kind, (t, (points[t][i] + points[t + 1][j]) / 2))
+    return events
 
 
 # --------------------------------------------------------------------------------------------

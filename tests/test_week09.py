@@ -317,3 +317,24 @@ def test_euler_matrix_agrees_with_simpleitk():
     for point in [(0.0, 0.0), (12.5, 7.0), (80.0, 60.0)]:
         expected = euler.TransformPoint(point)
         assert np.allclose(matrix @ [*point, 1.0], [*expected, 1.0])
+
+
+def test_find_link_events_on_a_hand_made_example():
+    # particles 0, 1 in both frames, 2 appears at t + 1, 3 vanishes after t
+    traj = np.full((4, 2, 2), np.nan)
+    traj[0] = [[0, 0], [0, 3]]
+    traj[1] = [[0, 10], [0, 12]]
+    traj[2, 1] = [20, 4]
+    traj[3, 0] = [5, 12]
+    points = [np.array([[0.0, 0], [0, 10], [5, 12]]), np.array([[0.0, 3], [0, 12], [20, 4]])]
+    ids = [np.array([0, 1, 3]), np.array([0, 1, 2])]
+    right = [np.array([[0, 0], [1, 1]])]                       # particle 3 left unlinked
+    wrong = [np.array([[0, 1], [1, 1], [2, 1]])]                # crossing + disappearing
+    events = tracking.find_link_events(points, ids, traj, wrong, right)
+    assert set(events) == {"crossing", "disappearing"}
+    assert events["crossing"][0] == 0 and np.allclose(events["crossing"][1], [0, 6])
+    assert np.allclose(events["disappearing"][1], [2.5, 12])
+    wrong = [np.array([[0, 0], [1, 1], [2, 2]])]                # 3 takes the newcomer
+    traj[2, 1] = points[1][2] = [8, 14]
+    assert set(tracking.find_link_events(points, ids, traj, wrong, right)) == {"appearing"}
+    assert tracking.find_link_events(points, ids, traj, right, right) == {}

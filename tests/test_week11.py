@@ -234,3 +234,11 @@ def test_the_command_line_cluster_is_stopped(existing_cluster):
     _stop(procs)
     assert all(p.poll() is not None for p in procs)
     assert not _wait_gone(family), "some dask processes survived their process group"
+
+
+def test_amdahl_and_best_time():
+    assert np.allclose(bigdata.amdahl([1, 2, 16], 0.0), [1, 2, 16])      # no serial part
+    assert np.isclose(bigdata.amdahl(16, 0.1), 1 / (0.1 + 0.9 / 16))
+    assert bigdata.amdahl(10**9, 0.05) < 20                                # limit 1 / s
+    calls = []
+    assert bigdata.best_time(lambda: calls.append(1), repeat=4) >= 0 and len(calls) == 4
