@@ -66,14 +66,22 @@ def significant(x, digits: int = 3) -> str:
     return f"{x:,.{decimals}f}"
 
 
-def show_table(df, digits: int = 3, formats: dict | None = None):
+def show_table(df, fmt=None, text=(), digits: int = 3, precision: int | None = None):
     """A table for the page and the slides: no index, numbers to ``digits`` significant figures
-    with thousands separators, text columns left-aligned.  ``formats`` overrides a column's
-    format (a format string or a function).  Put units in the column names: "area (px)"."""
+    with thousands separators, text columns left-aligned.  ``fmt``: one format for every float
+    column ("{:.1%}") or a format per column ({"error": "{:.1e}"}); ``text``: more columns to
+    left-align; ``precision``: a fixed number of decimals for the float columns instead.
+    Put units in the column names: "area (px)"."""
     numbers = {c: (lambda v, d=digits: significant(v, d)) for c in df.columns
                if df[c].dtype.kind in "fiu"}
-    text = [c for c in df.columns if df[c].dtype.kind not in "fiucmMb"]
-    styler = df.style.hide(axis="index").format({**numbers, **(formats or {})})
-    if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if precision is not None:
+        numbers.update({c: f"{{:,.{precision}f}}" for c in df.columns if df[c].dtype.kind == "f"})
+    if isinstance(fmt, str):
+        numbers.update({c: fmt for c in df.columns if df[c].dtype.kind == "f"})
+    elif fmt:
+        numbers.update(fmt)
+    left = [c for c in df.columns if df[c].dtype.kind not in "fiucmMb" or c in text]
+    styler = df.style.hide(axis="index").format(numbers)
+    if left:
+        styler = styler.set_properties(subset=left, **{"text-align": "left"})
     return styler
