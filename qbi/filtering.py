@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .plotting import significant as _significant
+
 # ------------------------------------------------------------------------------------------
 # Noise models (week 3)
 # ------------------------------------------------------------------------------------------
@@ -97,24 +99,14 @@ def show_row(images, titles, suptitle: str = "", figsize=(10, 3.2), vmin=0.0, vm
 
 
 def table(df, digits: int = 3, index: bool = False):
-    """A pandas Styler: float columns to ``digits`` significant figures, the index hidden."""
-    from pandas.api.types import is_float_dtype
+    """A table for page and slides (:func:`qbi.plotting.show_table`): no index (``index=True``
+    makes it a first column), numbers to ``digits`` significant figures, text left-aligned."""
+    from .plotting import show_table
 
-    floats = [c for c in df.columns if is_float_dtype(df[c])]
-    styler = df.style.format({c: lambda x: significant(x, digits) for c in floats}, na_rep="-")
-    return styler if index else styler.hide(axis="index")
+    return show_table(df.reset_index() if index else df, digits=digits)
 
 
-def significant(x: float, digits: int = 3) -> str:
-    """``x`` with at least ``digits`` significant figures, in plain decimal notation
-    (0.0684, 1.37, 512: large numbers keep all their integer digits)."""
-    x = float(x)
-    if not np.isfinite(x):
-        return "-" if np.isnan(x) else str(x)
-    if x == 0:
-        return "0"
-    decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(x)))))
-    return f"{x:.{decimals}f}"
+significant = _significant             # x to 3 significant figures: qbi.plotting.significant
 
 
 # ------------------------------------------------------------------------------------------

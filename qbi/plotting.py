@@ -49,7 +49,7 @@ def show_image(ax, image, title: str = "", cmap: str = "gray", colorbar: bool = 
 
 def significant(x, digits: int = 3) -> str:
     """``x`` to ``digits`` significant figures, whole digits always kept, thousands separated:
-    0.012345 -> '0.0123', 3.14159 -> '3.14', 123456.7 -> '123,457', 7 -> '7'."""
+    0.012345 -> '0.0123', 3.14159 -> '3.14', 123456.7 -> '123,457', 7 -> '7', nan -> '-'."""
     import math
 
     if isinstance(x, (bool, np.bool_)) or x is None:
@@ -58,6 +58,8 @@ def significant(x, digits: int = 3) -> str:
         x = float(x)
     except (TypeError, ValueError):
         return str(x)
+    if math.isnan(x):
+        return "-"                         # a missing value
     if not math.isfinite(x) or x == 0:
         return f"{x:g}"
     if x == int(x) and abs(x) < 1e15:
