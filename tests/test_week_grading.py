@@ -96,7 +96,7 @@ def alternatives(stem: str) -> dict[str, list[str]]:
 def _key(solution: Path) -> str:
     exercise = ROOT / "exercises" / solution.name
     parts = [solution, exercise, ALTERNATIVES / f"{solution.stem}.py", ROOT / "requirements.txt",
-             *sorted((ROOT / "qbi").glob("*.py"))]
+             *sorted(p for p in (ROOT / "qbi").rglob("*.py") if "__pycache__" not in p.parts)]
     h = hashlib.sha256()
     for p in parts:
         h.update(str(p.relative_to(ROOT)).encode())

@@ -33,11 +33,21 @@ class Mutation:
 
 
 MUTATIONS = [
-    Mutation("guard switched off", "qbi/grading.py", "    sys.addaudithook(guard)\n", "    pass\n",
-             ["tests/test_grading.py::test_tampering_gains_nothing_and_is_reported"]),
-    Mutation("worker imports the installed qbi", "qbi/grading.py",
+    Mutation("guard switched off", "qbi/grading/sandbox.py", "    sys.addaudithook(guard)\n", "    pass\n",
+             ["tests/test_grading_sandbox.py::test_tampering_gains_nothing_and_is_reported"]),
+    Mutation("worker imports the installed qbi", "qbi/grading/sandbox.py",
              'pkg = os.path.join(sys.argv[2], "qbi")', 'pkg = os.path.dirname(__import__("qbi").__file__)',
-             ["tests/test_grading.py::test_the_workers_run_the_qbi_of_the_tree_under_test"]),
+             ["tests/test_grading_sandbox.py::test_the_workers_run_the_qbi_of_the_tree_under_test"]),
+    Mutation("guard lets a submission write anywhere", "qbi/grading/sandbox.py",
+             '        return real == "/dev/null" or _within(real, [self.sandbox]) is not None\n',
+             "        return True\n",
+             ["tests/test_grading_sandbox.py::test_the_worker_refuses_a_write_outside_its_folder_and_goes_on"]),
+    Mutation("worker time limit never set", "qbi/grading/sandbox.py",
+             "    signal.setitimer(signal.ITIMER_REAL, max(left, 0.5))\n", "",
+             ["tests/test_grading_sandbox.py::test_the_worker_stops_an_endless_loop_at_its_time_limit"]),
+    Mutation("answers decoded from any tag", "qbi/grading/transport.py",
+             '    raise ValueError(f"unknown tag {tag!r}")', "    return item",
+             ["tests/test_grading_transport.py::test_forged_answers_are_rejected"]),
     Mutation("solution blocks leak into the exercise", "qbi/exercises.py",
              "        if inside:\n            continue\n", "",
              ["tests/test_exercises.py::test_no_solution_line_or_hidden_test_reaches_the_exercise"]),
@@ -83,7 +93,14 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[int, str]:
 
 
 def main(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip())
+        print("\nmutations:\n" + "\n".join(f"  {m.name:<42} {m.file}" for m in MUTATIONS))
+        return 0
     chosen = [m for m in MUTATIONS if not argv or any(a in m.name for a in argv)]
+    if not chosen:
+        print(f"no mutation name contains {' or '.join(map(repr, argv))}; see --help", file=sys.stderr)
+        return 2
     rows, ok = [], True
     with tempfile.TemporaryDirectory(prefix="qbi-mutations-") as tmp:
         pristine = Path(tmp) / "pristine"
