@@ -84,6 +84,8 @@ def show_table(df, fmt=None, text=(), digits: int = 3, precision: int | None = N
         numbers.update(fmt)
     left = [c for c in df.columns if df[c].dtype.kind not in "fiucmMb" or c in text]
     styler = df.style.hide(axis="index").format(numbers)
-    if left:
-        styler = styler.set_properties(subset=left, **{"text-align": "left"})
+    if left:                               # text columns, their headers included
+        styler = styler.set_table_styles(
+            {c: [{"selector": sel, "props": "text-align: left"} for sel in ("td", "th")]
+             for c in left}, overwrite=False)
     return styler
