@@ -844,9 +844,13 @@ def find_browser() -> str | None:
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
-def print_pdf(deck: Path, pdf: Path, browser: str | None = None) -> int:
+def print_pdf(deck: Path, pdf: Path, browser: str | None = None, chrome=None) -> int:
     """Print a deck to PDF, one 16:9 page per slide (reveal.js ``?print-pdf`` layout), once
-    its math is typeset and its fonts are loaded.  Returns the number of pages."""
+    its math is typeset and its fonts are loaded.  Returns the number of pages.  ``chrome``:
+    a playwright browser that is already open (the layout pass's), else one is started."""
+    if chrome is not None:
+        _print_with(chrome, deck, pdf)
+        return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
     from playwright.sync_api import sync_playwright
 
     browser = browser or find_browser()
@@ -861,19 +865,26 @@ def print_pdf(deck: Path, pdf: Path, browser: str | None = None) -> int:
     with sync_playwright() as pw:
         chrome = pw.chromium.launch(executable_path=browser, args=args)
         try:
-            page = chrome.new_page()
-            page.goto(deck.resolve().as_uri() + "?print-pdf", wait_until="load")
-            page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()",
-                                   timeout=30000)
-            page.wait_for_function("document.documentElement.dataset.qbiMath === 'typeset'",
-                                   timeout=60000)
-            page.evaluate("document.fonts.ready.then(() => true)")
-            page.wait_for_timeout(500)
-            pdf.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+            _print_with(chrome, deck, pdf)
         finally:
             chrome.close()
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
+
+
+def _print_with(chrome, deck: Path, pdf: Path) -> None:
+    page = chrome.new_page()
+    try:
+        page.goto(deck.resolve().as_uri() + "?print-pdf", wait_until="load")
+        page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()",
+                               timeout=30000)
+        page.wait_for_function("document.documentElement.dataset.qbiMath === 'typeset'",
+                               timeout=60000)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        page.wait_for_timeout(500)
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    finally:
+        page.close()
 
 
 @contextlib.contextmanager
@@ -1108,7 +1119,7 @@ def _build_all(args, paths, root, html_dir, out, cache_dir, timeout, static_pref
         if args.pdf:
             pdf = deck.with_suffix(".pdf")
             try:
-                pages = print_pdf(deck, pdf)
+                pages = print_pdf(deck, pdf, chrome=layout)
             except Exception as exc:  # noqa: BLE001 - a missing browser, a timeout
                 print(f"slides: {path.name}: PDF failed: {exc}", file=sys.stderr)
                 failed.append(path)
