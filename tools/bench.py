@@ -3,13 +3,18 @@
 
     python tools/bench.py            # everything (about 3 builds + each notebook once)
     python tools/bench.py --notebooks-only
+    python tools/bench.py --speedup  # only: all notebooks one at a time, then two at a time
+    python tools/bench.py --grading  # only: grade a class of 50 (Moodle layout), 300 projected
 
 Prints a Markdown table (and writes it to _build/bench.md):
 * cold build, notebooks executed two at a time into the cache (the default `make book`);
 * cold build, notebooks executed one at a time (for the speed-up);
+* the notebooks alone (the build's executor, into a throwaway cache), one at a time and two
+  at a time: the speed-up of `make book`'s parallel execution (goal >= 1.8x on 2 cores);
 * a no-change rebuild, and rebuilds after editing one lecture's markdown and one of its code
   cells (as shares of the cold build);
-* grading a class of 50 submissions (submissions per minute);
+* grading a class of 50 submissions laid out as Moodle delivers them, one of them an endless
+  loop and one writing outside its folder (submissions per minute, a class of 300 projected);
 * for each notebook: wall time and the kernel's peak resident memory, executed alone
   in a fresh kernel (cwd = the notebook's folder, as in the build).
 Budgets on a 2-core machine: each notebook < 60 s and < 2 GB; a no-change rebuild < 20 s.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -80,10 +86,25 @@ def edit_rebuilds(build: list[str]) -> tuple[float, float]:
     return md_edit, code_edit
 
 
-def grading_bench(n: int = 50, week: str = "01") -> list[str]:
-    """Grade a class of ``n`` submissions (solutions, blanks, half-done) and report the rate."""
-    import tempfile
+FIRST = ["Ada", "Alan", "Barbara", "Claude", "Dorothy", "Edsger", "Frances", "Grace", "Hedy", "Ivan",
+         "Joan", "Katherine", "Leslie", "Margaret", "Niklaus", "Radia", "Shafi", "Tim", "Valerie", "Yukihiro"]
+LAST = ["Lovelace", "Turing", "Liskov", "Shannon", "Vaughan", "Dijkstra", "Allen", "Hopper", "Lamarr",
+        "Sutherland", "Clarke", "Johnson", "Lamport", "Hamilton", "Wirth", "Perlman", "Goldwasser"]
+LOOP = "while True:\n    pass"
 
+
+def _escape(target: Path) -> str:
+    """A cell that tries to write outside the submission's folder (absolute and relative paths)."""
+    return (f"open({str(target)!r}, 'w').write('escaped')\n"
+            f"open('../../{target.name}', 'w').write('escaped')")
+
+
+def make_class(folder: Path, n: int, week: str, escape_target: Path) -> dict[str, str]:
+    """``n`` submissions of ``week`` laid out as Moodle's "Download all submissions" delivers them:
+    ``Firstname Lastname_123456_assignsubmission_file_/NN-slug.ipynb``.  A third each are the
+    completed exercise, the blank exercise and a half-answered one; the second student (in the
+    grader's order) loops forever, the third tries to write outside its folder.  Returns
+    {Moodle participant id: kind}."""
     import nbformat
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -91,37 +112,165 @@ def grading_bench(n: int = 50, week: str = "01") -> list[str]:
 
     solution = next((ROOT / "solutions").glob(f"{week}-*.ipynb"))
     exercise = ROOT / "exercises" / solution.name
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "class"
-        folder.mkdir()
-        full = completed(solution, exercise)
-        for i in range(n):
-            kind = ("complete", "blank", "half")[i % 3]
-            nb = nbformat.read(exercise, as_version=4) if kind == "blank" else nbformat.from_dict(full)
-            if kind == "half":
-                blank = nbformat.read(exercise, as_version=4)
-                code = [j for j, c in enumerate(nb.cells) if c.cell_type == "code"]
-                for j in code[len(code) // 2:]:
-                    nb.cells[j] = blank.cells[j]
-            nbformat.write(nb, folder / f"student{i:03d}_{kind}.ipynb")
+    full, blank = completed(solution, exercise), nbformat.read(exercise, as_version=4)
+    code = [j for j, c in enumerate(full.cells) if c.cell_type == "code"]
+    names = sorted(f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" for i in range(n))
+    kinds = {}
+    for i, name in enumerate(names):
+        kind = {1: "loops forever", 2: "writes outside"}.get(i, ("complete", "blank", "half")[i % 3])
+        nb = nbformat.from_dict(json.loads(json.dumps(blank if kind == "blank" else full)))
+        if kind == "half":
+            for j in code[len(code) // 2:]:
+                nb.cells[j] = blank.cells[j]
+        elif kind == "loops forever":
+            nb.cells.insert(code[len(code) // 2], nbformat.v4.new_code_cell(LOOP))
+        elif kind == "writes outside":
+            nb.cells.insert(code[len(code) // 2], nbformat.v4.new_code_cell(_escape(escape_target)))
+        participant = str(123400 + i)
+        student = folder / f"{name}_{participant}_assignsubmission_file_"
+        student.mkdir(parents=True)
+        nbformat.write(nb, student / solution.name)
+        kinds[participant] = kind
+    return kinds
+
+
+def grading_bench(n: int = 50, week: str = "01", jobs: int = 2, timeout: float = 60.0,
+                  verbose: bool = False) -> list[str]:
+    """Grade a class of ``n`` Moodle submissions (complete, blank, half-done, one endless loop, one
+    that writes outside its folder) with ``python -m qbi grade`` and report the rate.
+
+    Checks on the way: every submission gets a row; the loop stops at the time limit and the escape
+    is refused (its file never appears); the other submissions are graded while the loop holds a
+    worker, so one bad submission never stalls the batch."""
+    import csv
+    import tempfile
+
+    if n < 3:
+        raise ValueError("the class needs at least 3 submissions (one loops, one writes outside)")
+    with tempfile.TemporaryDirectory(prefix="qbi-bench-grading-") as tmp:
+        tmp = Path(tmp)
+        escape_target = tmp / f"qbi-bench-escaped-{os.getpid()}.txt"
+        kinds = make_class(tmp / "downloads", n, week, escape_target)
+        out = tmp / "grades" / "grades.csv"
+        cmd = [sys.executable, "-m", "qbi", "grade", "--week", week, str(tmp / "downloads"), "--out", str(out),
+               "--jobs", str(jobs), "--timeout", f"{timeout:g}"]
+        load_before = os.getloadavg()[0]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "qbi", "grade", "--week", week, str(folder), "--out",
-                        str(Path(tmp) / "grades.csv"), "--jobs", "2"], cwd=ROOT, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finished = []  # (seconds since start, the submission's own seconds) per progress line
+        with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+            for line in proc.stdout:
+                now = time.perf_counter() - start
+                if verbose:
+                    print(f"[{now:6.1f} s] {line.rstrip()}", flush=True)
+                if line.startswith("grade: ") and line.rstrip().endswith(" s)"):
+                    finished.append((now, float(line.rsplit("(", 1)[1].split()[0])))
         seconds = time.perf_counter() - start
+        # the grader, its fork server and every worker (each reaped by its parent) in CPU seconds
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        load = max(load_before, os.getloadavg()[0])
+        with out.open(newline="") as fh:
+            rows = {r["student"]: r for r in csv.DictReader(fh)}
+        relative = Path(tempfile.gettempdir()) / escape_target.name  # ../../ of the grader's sandbox
+        escaped = escape_target.exists() or relative.exists()
+        relative.unlink(missing_ok=True)
+    problems = []
+    if len(rows) != n or any(r["message"].startswith("NOT GRADED") for r in rows.values()):
+        problems.append(f"{sum(not r['message'].startswith('NOT GRADED') for r in rows.values())} of {n} graded")
+    by_kind = {kind: rows.get(pid, {}) for pid, kind in kinds.items()}
+    if "time limit" not in by_kind["loops forever"].get("message", ""):
+        problems.append("the endless loop was not stopped at the time limit")
+    if escaped or "blocked" not in by_kind["writes outside"].get("message", ""):
+        problems.append("the write outside the submission's folder was not refused")
+    # the loop's worker was busy from (its end - its seconds) to its end: others must finish meanwhile
+    loop_end, loop_seconds = max(finished, key=lambda f: f[1]) if finished else (0.0, 0.0)
+    during = sum(loop_end - loop_seconds < t < loop_end for t, _ in finished)
+    if during == 0 and jobs > 1:
+        problems.append("no other submission was graded while the endless loop ran: the batch stalled")
+    per_sub = [s for _, s in finished]
     rate = n / seconds * 60
-    return [f"| grading a class of {n} (week {week}, 2 at a time) | {seconds:.1f} | | "
-            f"{rate:.1f} submissions/min; 300 in {300 / rate:.1f} min (goal < 15) |"]
+    # minutes for 300 with the cores to itself, an upper bound: every submission's CPU time, and on
+    # top of it the wall time of as many endless loops as this class has, per 300
+    loops = sum(k == "loops forever" for k in kinds.values())
+    idle = 300 / n * (cpu + loops * timeout) / min(jobs, os.cpu_count() or 1) / 60
+    mix = ", ".join(f"{list(kinds.values()).count(k)} {k}" for k in dict.fromkeys(kinds.values()))
+    print(f"grading bench: {n} submissions of week {week} ({mix}), {jobs} at a time, "
+          f"time limit {timeout:g} s", flush=True)
+    print(f"  wall time {seconds:.1f} s; per submission median {sorted(per_sub)[len(per_sub) // 2]:.1f} s, "
+          f"the loop {loop_seconds:.1f} s, {during} others graded while it ran", flush=True)
+    print(f"  {rate:.1f} submissions/min; a class of 300 in {300 / rate:.1f} min (goal < 15)"
+          + ("" if not problems else "; PROBLEMS: " + "; ".join(problems)), flush=True)
+    print(f"  CPU {cpu:.0f} s in all ({cpu / n:.1f} s per submission, the endless loop's share "
+          f"included); load average {load:.1f} on {os.cpu_count()} cores (other programs share them); "
+          f"with the cores to itself: 300 in at most {idle:.1f} min", flush=True)
+    verdict = "ok" if 300 / rate < 15 and not problems else "OVER" if not problems else "; ".join(problems)
+    return [f"| grading a class of {n} (week {week}, {jobs} at a time, one endless loop, one escape) | "
+            f"{seconds:.1f} | | {rate:.1f} submissions/min; 300 in {300 / rate:.1f} min (goal < 15) {verdict}; "
+            f"CPU {cpu / n:.1f} s per submission, load average {load:.1f} |"]
+
+
+def speedup_bench() -> list[str]:
+    """Execute every notebook of the book into a throwaway cache (the build's own executor,
+    tools/build.py), one at a time and then two at a time, and report the speed-up.  The site
+    and its cache are left alone.  Other work on the machine skews the ratio: the load average
+    before and after is reported with it."""
+    import tempfile
+
+    from build import Output, pre_execute
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    nbs = notebooks(ROOT, yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    timeout = int((config.get("execute") or {}).get("timeout", 120))
+    load_before, wall, busy = os.getloadavg()[0], {}, {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory(prefix="qbi-bench-cache-") as tmp:
+            out = Output(Path(tmp) / "logs" / "bench.log")
+            start = time.perf_counter()
+            records = pre_execute(ROOT, Path(tmp) / ".jupyter_cache", nbs, timeout, jobs, out, record=False)
+            wall[jobs] = time.perf_counter() - start
+            busy[jobs] = sum(r["seconds"] for r in records)
+            out.close()
+            if any(r["error"] for r in records):
+                raise SystemExit("bench: a notebook failed; fix it first (`make book` shows the error)")
+    load_after = os.getloadavg()[0]
+    ratio = wall[1] / wall[2]
+    return [f"| {len(nbs)} notebooks executed one at a time | {wall[1]:.1f} | | "
+            f"{busy[1]:.0f} s of notebook time; load average {load_before:.1f} before |",
+            f"| {len(nbs)} notebooks executed two at a time (`make book`) | {wall[2]:.1f} | | "
+            f"speed-up {ratio:.2f}x (goal >= 1.8) {'ok' if ratio >= 1.8 else 'UNDER'}; "
+            f"{busy[2]:.0f} s of notebook time; load average {load_after:.1f} after |"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    parser.add_argument("--notebooks-only", action="store_true")
+    parser.add_argument("--notebooks-only", action="store_true", help="only each notebook's time and memory")
+    parser.add_argument("--speedup", action="store_true",
+                        help="only: execute all notebooks one at a time, then two at a time (into a "
+                             "throwaway cache) and report the speed-up")
+    parser.add_argument("--grading", action="store_true",
+                        help="only grade a class (Moodle folders: complete, blank and half-answered "
+                             "copies, one endless loop, one write outside its folder) and report "
+                             "submissions per minute and the time for a class of 300")
+    parser.add_argument("--n", type=int, default=50, help="class size for --grading (default 50)")
+    parser.add_argument("--week", default="01", help="the week graded by --grading (default 01)")
+    parser.add_argument("--jobs", type=int, default=2, help="submissions at a time for --grading (default 2)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds per submission for --grading (default 60, as `qbi grade`)")
+    parser.add_argument("--verbose", action="store_true", help="with --grading: show the grader's progress")
     args = parser.parse_args()
     if args.one:
         run_one(args.one)
         return 0
+    if args.speedup:
+        lines = speedup_bench()
+        print("\n".join(["| what | time (s) | peak memory (MB) | budget |", "|---|---:|---:|---|", *lines]))
+        return 0 if lines[-1].split("(goal >= 1.8) ")[1].startswith("ok") else 1
+    if args.grading:
+        lines = grading_bench(args.n, args.week, args.jobs, args.timeout, args.verbose)
+        print("\n".join(["| what | time (s) | peak memory (MB) | budget |", "|---|---:|---:|---|", *lines]))
+        return 0 if lines[0].rstrip(" |").endswith("ok") else 1
     lines = ["| what | time (s) | peak memory (MB) | budget |", "|---|---:|---:|---|"]
     ok = True
     if not args.notebooks_only:
@@ -133,6 +282,7 @@ def main() -> int:
         rebuild = timed(build)
         ok &= rebuild < REBUILD_BUDGET_S
         md_edit, code_edit = edit_rebuilds(build)
+        lines += speedup_bench()
         lines += [
             f"| cold build, notebooks one at a time | {serial:.1f} | | |",
             f"| cold build, notebooks two at a time (`make book`) | {parallel:.1f} | | "
