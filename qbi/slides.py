@@ -887,9 +887,34 @@ def _print_with(chrome, deck: Path, pdf: Path) -> None:
         page.close()
 
 
+class _LazyBrowser:
+    """Chromium, started the first time a deck needs it: a rebuild that keeps every deck starts
+    no browser at all."""
+
+    def __init__(self, browser: str):
+        self.browser, self._pw, self._chrome = browser, None, None
+
+    def get(self):
+        if self._chrome is None:
+            from playwright.sync_api import sync_playwright
+
+            from . import deckfit
+
+            self._pw = sync_playwright().start()
+            self._chrome = deckfit._launch(self._pw, self.browser)
+        return self._chrome
+
+    def close(self):
+        if self._chrome is not None:
+            self._chrome.close()
+        if self._pw is not None:
+            self._pw.stop()
+
+
 @contextlib.contextmanager
 def browser_session(wanted: bool = True):
-    """A headless Chromium for the layout pass (None when not wanted or not installed)."""
+    """A headless Chromium for the layout pass, started when first needed (None when not
+    wanted or not installed)."""
     browser = find_browser() if wanted else None
     if wanted and browser is None:
         print("slides: warning: no Chromium found: the decks' layout is not checked "
@@ -897,16 +922,11 @@ def browser_session(wanted: bool = True):
     if browser is None:
         yield None
         return
-    from playwright.sync_api import sync_playwright
-
-    from . import deckfit
-
-    with sync_playwright() as pw:
-        chrome = deckfit._launch(pw, browser)
-        try:
-            yield chrome
-        finally:
-            chrome.close()
+    lazy = _LazyBrowser(browser)
+    try:
+        yield lazy
+    finally:
+        lazy.close()
 
 
 def build_deck(nb, path: Path, deck: Path, static_prefix: str, chrome=None,
@@ -1009,7 +1029,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     static_prefix = Path(os.path.relpath(static, out)).as_posix()
 
-    jobs = max(1, min(args.jobs, len(paths)))
+    # decks to render (their notebook or the deck code changed); kept decks need no worker
+    wanted = not args.no_layout and find_browser() is not None
+    stale = [path for path in paths if not _is_current(path, out, cache_dir, static_prefix, wanted)]
+    jobs = max(1, min(args.jobs, len(stale)))
     common = (args, root, html_dir, out, cache_dir, timeout, static_prefix)
     if jobs == 1:
         results = [_build_one(path, *common) for path in paths]
@@ -1037,6 +1060,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"slides: FAILED for {', '.join(p.name for p in failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _is_current(path: Path, out: Path, cache_dir: Path, static_prefix: str, layout: bool) -> bool:
+    """Whether the deck of ``path`` was built from its notebook's executed output as it is now,
+    by this deck code (the deck's key file says so)."""
+    stamp, deck = out / f".{path.stem}.key", out / f"{path.stem}.html"
+    if not (stamp.exists() and deck.exists()):
+        return False
+    nb = cached_notebook(path, cache_dir)
+    return nb is not None and stamp.read_text() == (
+        deck_key(nb, path, static_prefix) + ("" if layout else "-unchecked"))
 
 
 def _build_one(path, args, root, html_dir, out, cache_dir, timeout, static_prefix):
@@ -1090,7 +1124,8 @@ def _build_all(args, paths, root, html_dir, out, cache_dir, timeout, static_pref
             report = json.loads(fitted.read_text()) if fitted.exists() else None
         else:
             stamp.unlink(missing_ok=True)
-            body, lecture, report = build_deck(nb, path, deck, static_prefix, layout)
+            body, lecture, report = build_deck(nb, path, deck, static_prefix,
+                                               layout.get() if layout else None)
             if report is not None:
                 fitted.write_text(json.dumps(report, indent=1))
             stamp.write_text(key)
@@ -1119,7 +1154,7 @@ def _build_all(args, paths, root, html_dir, out, cache_dir, timeout, static_pref
         if args.pdf:
             pdf = deck.with_suffix(".pdf")
             try:
-                pages = print_pdf(deck, pdf, chrome=layout)
+                pages = print_pdf(deck, pdf, chrome=layout.get() if layout else None)
             except Exception as exc:  # noqa: BLE001 - a missing browser, a timeout
                 print(f"slides: {path.name}: PDF failed: {exc}", file=sys.stderr)
                 failed.append(path)
