@@ -216,8 +216,12 @@ def test_the_fork_server_forks_workers_that_are_like_a_process_of_their_own(tmp_
     server, its guard and its time limit; its exit status comes back as a process's would."""
     home = tmp_path / "server"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JPY_", "QBI_"))}
-    env.update({grading.GRADING_ENV: "1", "MPLBACKEND": "Agg", "HOME": str(home), "TMPDIR": str(home)})
+    # without thread limits (`make test` sets them to 1 for its pytest workers): numpy starts
+    # its BLAS threads on import
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "JPY_", "QBI_", "OMP_", "OPENBLAS_", "MKL_"))}
+    env.update({grading.GRADING_ENV: "1", "MPLBACKEND": "Agg", "HOME": str(home), "TMPDIR": str(home),
+                "OPENBLAS_NUM_THREADS": "2"})
     threaded = sandbox.ForkServer(home, env, ["import numpy as np"])  # numpy starts its BLAS threads
     assert not threaded.ready and threaded.threads > 1, threaded.threads  # forking those is not safe
     env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
