@@ -336,6 +336,8 @@ def failed_notebooks(root: Path, config: dict, nbs: list[Path]) -> list[Path]:
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# "slides: kept _build/html/slides/02-beta.html (...)", "handouts: kept handouts/02-beta.pdf (...)"
+KEPT = re.compile(r"^(?:slides|handouts): kept (?:\S*/)?([^/\s]+?)(?:\.html|\.pdf)? ")
 
 
 class Output:
@@ -365,9 +367,11 @@ class Output:
 
     def run(self, cmd: list[str], cwd: Path, show_stdout: bool = True) -> int:
         """Run a tool: all its output to the log; to the terminal its stderr (warnings and
-        errors) and, with ``show_stdout``, its stdout, without the kernels' start-up warning."""
+        errors) and, with ``show_stdout``, its stdout, without the kernels' start-up warning.
+        The decks and handouts a tool kept (unchanged) are summed up in one line."""
         import threading
 
+        kept: list[str] = []
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, errors="replace", env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
@@ -380,6 +384,9 @@ class Output:
                     with self.lock:
                         self.hidden += 1
                     continue
+                if (m := KEPT.match(line)) is not None:
+                    kept.append(m.group(1))
+                    continue
                 with self.lock:
                     console.write(line)
                     console.flush()
@@ -391,6 +398,10 @@ class Output:
         status = proc.wait()
         for t in threads:
             t.join()
+        if kept:
+            tool = next((c for c in cmd if c in ("slides", "handouts")), "build")
+            names = ", ".join(kept) if len(kept) <= 4 else "each named in the log"
+            self.say(f"{tool}: kept {len(kept)} unchanged ({names})")
         return status
 
     def close(self) -> None:
