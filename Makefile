@@ -14,7 +14,7 @@ help:
 	@echo "make book   - install what is missing, execute all notebooks, build the site into _build/html"
 	@echo "make test   - install what is missing, build, and run the test suite"
 	@echo "make nbval  - execute every notebook again under pytest's nbval (the build already runs them)"
-	@echo "make bench  - time a cold and a no-change build and every notebook (time, peak memory)"
+	@echo "make bench  - time a cold, a no-change and two edit rebuilds, the 2-at-a-time speed-up, grading, every notebook"
 	@echo "make bigdata - run week 11's pipeline at full size on a local dask cluster"
 	@echo "make watch  - rebuild the page and deck of a lecture whenever it is saved"
 	@echo "make mutations - plant known bugs in a copy of the course and check the tests catch them"

@@ -21,6 +21,7 @@ Exit status: non-zero when any step failed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -177,7 +178,6 @@ def _expected_seconds(root: Path, cache, nbs: list[Path]) -> dict[str, float]:
     """How long each notebook took last time (this build's records, else the execution
     cache's), for scheduling the longest first.  Without a record: lectures before solutions
     before exercises, larger notebooks first (a fresh clone)."""
-    import json
 
     expected: dict[str, float] = {}
     try:
@@ -203,7 +203,6 @@ def _expected_seconds(root: Path, cache, nbs: list[Path]) -> dict[str, float]:
 
 
 def _cells(nb: Path) -> list[dict]:
-    import json
 
     try:
         return json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
@@ -228,7 +227,6 @@ def pre_execute(root: Path, cache_path: Path, nbs: list[Path], timeout: int, job
     Prints one line per notebook (time, peak memory of its kernel processes) and every
     failure's traceback in full; returns the per-notebook records.  With ``record`` their times
     and memory go to _build/logs/notebook-times.json (the next build's schedule)."""
-    import json
     import multiprocessing
 
     from jupyter_cache import get_cache
@@ -435,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
 def build(root: Path, jobs: int, slides: bool, out: Output) -> int:
     t0 = time.perf_counter()
     phases: list[str] = []
+    timing: dict = {"jobs": jobs}   # seconds per phase -> _build/logs/last-build.json (make bench)
     config = yaml.safe_load((root / "_config.yml").read_text())
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     publish = (config.get("course") or {}).get("publish_solutions", True)
@@ -455,7 +454,10 @@ def build(root: Path, jobs: int, slides: bool, out: Output) -> int:
             start = time.perf_counter()
             records = pre_execute(root, cache_dir(root, config), nbs, int(execute.get("timeout", 120)),
                                   jobs, out)
-            phases.append(f"notebooks {_minutes(time.perf_counter() - start)}")
+            timing["notebooks_s"] = time.perf_counter() - start
+            timing["executed"] = len(records)
+            timing["notebook_time_s"] = sum(r["seconds"] for r in records)
+            phases.append(f"notebooks {_minutes(timing['notebooks_s'])}")
             failed = [r for r in records if r["error"]]
             if failed:
                 # the errors are above in full; the Sphinx build would only run them again
@@ -468,6 +470,7 @@ def build(root: Path, jobs: int, slides: bool, out: Output) -> int:
         start = time.perf_counter()
         status = out.run(build_cmd, cwd=root, show_stdout=False)
         seconds = time.perf_counter() - start
+        timing["site_s"] = seconds
         phases.append(f"site {_minutes(seconds)}")
         out.say(f"build: jupyter-book finished in {seconds:.1f} s with exit status {status}"
                 + ("" if status else f": the site is in {(root / '_build' / 'html').relative_to(root)}/"))
@@ -486,15 +489,19 @@ def build(root: Path, jobs: int, slides: bool, out: Output) -> int:
         out.say("build: [3/4] slide decks of the lectures")
         start = time.perf_counter()
         status = out.run([sys.executable, "-m", "qbi", "slides"], cwd=root)
-        phases.append(f"slides {_minutes(time.perf_counter() - start)}")
+        timing["slides_s"] = time.perf_counter() - start
+        phases.append(f"slides {_minutes(timing['slides_s'])}")
         # PDF handouts of the lecture and exercise pages (needs Debian's chromium); after the
         # decks, which add their link to the lecture pages that the handouts print
         out.say("build: [4/4] PDF handouts of the lecture and exercise pages")
         start = time.perf_counter()
         handouts = out.run([sys.executable, "-m", "qbi", "handouts", "--html",
                             str(root / "_build" / "html")], cwd=root)
-        phases.append(f"handouts {_minutes(time.perf_counter() - start)}")
+        timing["handouts_s"] = time.perf_counter() - start
+        phases.append(f"handouts {_minutes(timing['handouts_s'])}")
         status = status or handouts
+    timing.update(status=status, total_s=time.perf_counter() - t0)
+    (root / "_build" / "logs" / "last-build.json").write_text(json.dumps(timing, indent=1) + "\n")
     out.say(f"build: {'done' if status == 0 else 'FAILED'} in {_minutes(time.perf_counter() - t0)} "
             f"({', '.join(phases)})", err=status != 0)
     return status
