@@ -13,6 +13,7 @@ import functools
 import hashlib
 import http.server
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def _key(rel: str) -> str:
 def violations(browser_page, rel: str) -> list[dict]:
     key = _key(rel)
     cached = CACHE / (hashlib.sha256(rel.encode()).hexdigest()[:16] + ".json")
-    if cached.exists():
+    if cached.exists() and os.environ.get("QBI_TEST_CACHE", "1") != "0":
         data = json.loads(cached.read_text())
         if data.get("key") == key:
             return data["violations"]

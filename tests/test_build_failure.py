@@ -10,7 +10,10 @@ import textwrap
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import BUILD_INPUTS, ROOT
+
+# slow (whole builds of small books): re-run only when the build's inputs change
+pytestmark = pytest.mark.cached_by(*BUILD_INPUTS)
 
 TOC = textwrap.dedent("""\
     format: jb-book

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import HTML, ROOT
+from conftest import DECKS, HTML, ROOT
 
 from qbi import deckfit, slides
 
@@ -185,6 +185,7 @@ def test_no_function_repr_or_notebook_wording_on_slides(built, path):
 # a presenter's keyboard, in Chromium
 # --------------------------------------------------------------------------------------
 
+@pytest.mark.cached_by(*DECKS)
 @pytest.mark.parametrize("key", ["ArrowRight", "PageDown"])
 def test_the_right_arrow_walks_every_slide_in_order(built, key):
     from playwright.sync_api import sync_playwright

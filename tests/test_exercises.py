@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import CODE, ROOT
 
 from qbi import exercises, grading
 
@@ -45,6 +45,7 @@ def test_committed_exercises_are_up_to_date(capsys):
     assert status == 0, capsys.readouterr().err
 
 
+@pytest.mark.cached_by(*CODE, "solutions/*.ipynb")
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
 def test_generation_is_deterministic(solution):
     first = exercises.render(exercises.parse(solution).exercise)
@@ -260,6 +261,7 @@ def test_strip_solutions_follows_otter():
         assert ours == theirs, src
 
 
+@pytest.mark.cached_by(*CODE, "solutions/*.ipynb")
 def test_otter_assign_reads_the_solution_the_same_way(tmp_path):
     """otter assign accepts the solution notebook and writes the same student code as ours."""
     otter = Path(sys.executable).parent / "otter"

@@ -21,6 +21,12 @@ from grading_cases import EXERCISE, MAX, QUESTIONS, SOLUTION, WEEK, _complete, _
 from qbi import grading
 from qbi.grading import batch as batch_module
 
+from conftest import CODE
+
+# slow (a class graded, time limits waited out): re-run only when their inputs change
+pytestmark = pytest.mark.cached_by(*CODE, "solutions/*.ipynb", "exercises/*.ipynb",
+                                   "tests/grading_cases.py", "tests/alternatives/*.py")
+
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, request):

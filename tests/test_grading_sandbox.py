@@ -20,12 +20,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import CODE, ROOT
 from grading_cases import MAX, QUESTIONS, TIMEOUT, WEEK, _code, _complete, _index, _total, graded_batch
 
 from qbi import grading
 from qbi.grading import sandbox
 from qbi.grading.transport import MISSING, _decode
+
+# slow (a class graded, time limits waited out): re-run only when their inputs change
+pytestmark = pytest.mark.cached_by(*CODE, "solutions/*.ipynb", "exercises/*.ipynb",
+                                   "tests/grading_cases.py", "tests/alternatives/*.py")
 
 
 @pytest.fixture(scope="module")

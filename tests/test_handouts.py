@@ -11,6 +11,7 @@ from qbi.handouts import handout_name
 PAGES = [f for f in toc_files() if f.startswith(("lectures/", "exercises/"))]
 
 
+@pytest.mark.cached_by("_build/html/handouts/*.pdf", "qbi/handouts.py")
 @pytest.mark.parametrize("doc", PAGES)
 def test_handout_is_a_real_printout_of_the_page(site, doc):
     from pathlib import Path

@@ -15,7 +15,10 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import BUILD_INPUTS, ROOT
+
+# slow (whole builds of small books): re-run only when the build's inputs change
+pytestmark = pytest.mark.cached_by(*BUILD_INPUTS)
 
 TOC = "format: jb-book\nroot: intro\nchapters:\n  - file: lectures/01-alpha\n  - file: lectures/02-beta\n"
 

@@ -34,7 +34,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import CODE, ROOT
+
+# slow (JupyterLab and Chromium): re-run only when the lecture or the course code changes
+pytestmark = pytest.mark.cached_by(*CODE, "lectures/01-*.ipynb", "book/presenting.md")
 
 LECTURE = ROOT / "lectures" / "01-introduction-and-workflows.ipynb"
 CHROMIUM = os.environ.get("QBI_CHROMIUM", "/usr/bin/chromium")

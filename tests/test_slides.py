@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 
-from conftest import HTML, ROOT
+from conftest import DECKS, HTML, ROOT
 
 from qbi import slides
 
@@ -374,6 +374,7 @@ VISIBLE_TEX_JS = """() => {
 }"""
 
 
+@pytest.mark.cached_by(*DECKS)
 def test_decks_in_chromium(built, server, chromium):
     from playwright.sync_api import sync_playwright
 
@@ -439,6 +440,7 @@ def check_deck_in_browser(browser, server, path):
                       "70 % (they scroll): split them, or move prose to the notes")
 
 
+@pytest.mark.cached_by(*DECKS)
 def test_pdf_export_as_documented(built, chromium, tmp_path, monkeypatch, capsys):
     """book/presenting.md: `python -m qbi slides --pdf NN` prints the deck, one 16:9 page per
     slide, with the math typeset (here into a temporary folder, not the site)."""

@@ -22,6 +22,8 @@ from scipy import ndimage as ndi
 
 from qbi import bigdata
 
+from conftest import CODE
+
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
 SHAPE = (64, 96, 96)
@@ -128,6 +130,7 @@ def _wait_gone(pids, timeout=30.0) -> set[int]:
     return alive
 
 
+@pytest.mark.cached_by(*CODE)  # slow: starts a cluster
 def test_local_cluster_runs_the_pipeline_and_is_closed(monkeypatch):
     monkeypatch.delenv(bigdata.ADDRESS_ENV, raising=False)
     before = _children()
@@ -204,6 +207,7 @@ def existing_cluster(tmp_path):
         _stop(procs)
 
 
+@pytest.mark.cached_by(*CODE)  # slow: starts a cluster
 def test_the_same_code_runs_on_an_existing_cluster(existing_cluster, monkeypatch):
     address, procs = existing_cluster
     assert address.startswith("tcp://127.0.0.1:")
@@ -223,6 +227,7 @@ def test_the_same_code_runs_on_an_existing_cluster(existing_cluster, monkeypatch
     assert all(p.poll() is None for p in procs), "the cluster must outlive the client"
 
 
+@pytest.mark.cached_by(*CODE)  # slow: starts a cluster
 def test_the_command_line_cluster_is_stopped(existing_cluster):
     import psutil
 
