@@ -66,7 +66,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build(html_dir: Path, names: list[str] | None = None) -> int:
+def build(html_dir: Path, names: list[str] | None = None, jobs: int = 2) -> int:
     pages = sorted(p for folder in ("lectures", "exercises") for p in (html_dir / folder).glob("*.html"))
     if names:
         pages = [p for p in pages if any(n in p.stem for n in names)]
@@ -90,57 +90,76 @@ def build(html_dir: Path, names: list[str] | None = None) -> int:
         print(f"handouts: {CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
               file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html_dir)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    failed = 0
+    jobs = max(1, min(jobs, len(todo)))
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = browser.new_page()
-                for page, pdf, stamp, key, title in todo:
-                    start = time.perf_counter()
-                    try:
-                        tab.goto(f"{base}/{page.relative_to(html_dir).as_posix()}", wait_until="load",
-                                 timeout=120_000)
-                        tab.wait_for_function("() => !window.MathJax || !MathJax.startup || "
-                                              "MathJax.startup.promise.then(() => true)", timeout=60_000)
-                        tab.emulate_media(media="print")
-                        header = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#444">'
-                                  f'{COURSE} &middot; {html.escape(title)}</div>')
-                        footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#444">'
-                                  'page <span class="pageNumber"></span> of <span class="totalPages"></span>'
-                                  '</div>')
-                        tab.pdf(path=str(pdf), format="A4", print_background=True,
-                                display_header_footer=True, header_template=header, footer_template=footer,
-                                margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-                        stamp.write_text(key)
-                        n = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
-                        print(f"handouts: wrote {pdf.relative_to(html_dir)} ({n} pages, "
-                              f"{time.perf_counter() - start:.1f} s)", flush=True)
-                    except Exception as exc:  # noqa: BLE001 - report and go on with the others
-                        print(f"handouts: {page.name}: FAILED: {exc}", file=sys.stderr)
-                        failed += 1
-            finally:
-                browser.close()
+        if jobs == 1:
+            failed = _print_pages(base, html_dir, todo)
+        else:
+            # pages are independent: `jobs` browsers, each printing every jobs-th page
+            import concurrent.futures
+            import multiprocessing
+
+            with concurrent.futures.ProcessPoolExecutor(
+                    jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                failed = sum(pool.map(_print_pages, [base] * jobs, [html_dir] * jobs,
+                                      [todo[i::jobs] for i in range(jobs)]))
     finally:
         httpd.shutdown()
         httpd.server_close()
     return 1 if failed else 0
 
 
+def _print_pages(base: str, html_dir: Path, todo: list[tuple]) -> int:
+    """Print the pages of ``todo`` served at ``base`` with one Chromium; returns the failures."""
+    from playwright.sync_api import sync_playwright
+
+    failed = 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = browser.new_page()
+            for page, pdf, stamp, key, title in todo:
+                start = time.perf_counter()
+                try:
+                    tab.goto(f"{base}/{page.relative_to(html_dir).as_posix()}", wait_until="load",
+                             timeout=120_000)
+                    tab.wait_for_function("() => !window.MathJax || !MathJax.startup || "
+                                          "MathJax.startup.promise.then(() => true)", timeout=60_000)
+                    tab.emulate_media(media="print")
+                    header = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#444">'
+                              f'{COURSE} &middot; {html.escape(title)}</div>')
+                    footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#444">'
+                              'page <span class="pageNumber"></span> of <span class="totalPages"></span>'
+                              '</div>')
+                    tab.pdf(path=str(pdf), format="A4", print_background=True,
+                            display_header_footer=True, header_template=header, footer_template=footer,
+                            margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                    stamp.write_text(key)
+                    n = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
+                    print(f"handouts: wrote {pdf.relative_to(html_dir)} ({n} pages, "
+                          f"{time.perf_counter() - start:.1f} s)", flush=True)
+                except Exception as exc:  # noqa: BLE001 - report and go on with the others
+                    print(f"handouts: {page.name}: FAILED: {exc}", file=sys.stderr, flush=True)
+                    failed += 1
+        finally:
+            browser.close()
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qbi handouts", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only these pages (e.g. 04 or 04-basic-segmentation)")
     parser.add_argument("--html", type=Path, default=Path.cwd() / "_build" / "html", help="the built site")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="pages printed at the same time, each by its own browser (default 2)")
     args = parser.parse_args(argv)
     if not (args.html / "lectures").exists():
         print(f"handouts: no built site at {args.html}: run `make book`", file=sys.stderr)
         return 2
-    return build(args.html.resolve(), args.names)
+    return build(args.html.resolve(), args.names, args.jobs)
 
 
 if __name__ == "__main__":

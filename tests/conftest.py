@@ -49,8 +49,8 @@ CACHED = "passed before with the same inputs:"
 ALWAYS = ("requirements.txt", "tests/conftest.py")
 # input sets of the slow checks (globs relative to the repository)
 CODE = ("qbi/**/*.py", "tools/*.py", "tools/*.sh", "pyproject.toml")
-BUILD_INPUTS = CODE + ("_config.yml", "assets/**", "_vendor/.stamp")
-DECKS = ("_build/html/slides/*.html", "qbi/slides.py", "qbi/deckfit.py", "_vendor/.stamp")
+BUILD_INPUTS = CODE + ("_config.yml", "assets/**", "package-lock.json")
+DECKS = ("_build/html/slides/*.html", "qbi/slides.py", "qbi/deckfit.py", "package-lock.json")
 _KEY = pytest.StashKey[str]()
 _CALL_PASSED = pytest.StashKey[bool]()
 _digests: dict[tuple, bytes] = {}

@@ -8,9 +8,13 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
+# the cache caches its own test too: it depends on the probe, this module and conftest.py
+@pytest.mark.cached_by("tests/cache_probe.py")
 def test_a_cached_check_runs_again_only_when_an_input_changed(tmp_path):
     folder = ROOT / "_build" / "test-cache" / f"probe-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)

@@ -216,25 +216,34 @@ def execute_all(jobs: int) -> tuple[float, list[dict]]:
     return wall, records
 
 
-def speedup_lines(wall: dict, busy: dict, failed: dict, n: int, load: tuple[float, float]) -> list[str]:
+def speedup_lines(wall: dict, busy: dict, cpu: dict, failed: dict, n: int,
+                  load: tuple[float, float]) -> list[str]:
+    """The two rows of the speed-up.  ``cpu``: CPU seconds of the kernels (and what they started);
+    CPU / wall is how many cores were busy on average, so one at a time is not one core when the
+    notebooks' libraries (BLAS, dask) use threads, and 2 / that is the most two at a time can gain."""
     ratio = wall[1] / wall[2]
     note = {j: f"; FAILED (not comparable): {', '.join(f)}" if f else "" for j, f in failed.items()}
-    return [f"| {n} notebooks executed one at a time | {wall[1]:.1f} | | "
-            f"{busy[1]:.0f} s of notebook time; load average {load[0]:.1f} before{note[1]} |",
-            f"| {n} notebooks executed two at a time (`make book`) | {wall[2]:.1f} | | "
+    cores = {j: cpu[j] / wall[j] for j in wall}
+    ceiling = (os.cpu_count() or 2) / cores[1] if cores[1] else float("nan")
+    return [f"| {n} notebooks executed one at a time (threads as the libraries choose) | {wall[1]:.1f} | | "
+            f"{busy[1]:.0f} s of notebook time, {cpu[1]:.0f} s CPU: {cores[1]:.2f} cores busy on average, "
+            f"so two at a time can be at most {ceiling:.2f}x faster; load average {load[0]:.1f} before{note[1]} |",
+            f"| {n} notebooks executed two at a time, one BLAS thread each (`make book`) | {wall[2]:.1f} | | "
             f"speed-up {ratio:.2f}x (goal >= 1.8) {'ok' if ratio >= 1.8 and not any(failed.values()) else 'UNDER'}; "
-            f"{busy[2]:.0f} s of notebook time; load average {load[1]:.1f} after{note[2]} |"]
+            f"{busy[2]:.0f} s of notebook time, {cpu[2]:.0f} s CPU: {cores[2]:.2f} cores busy; "
+            f"load average {load[1]:.1f} after{note[2]} |"]
 
 
 def speedup_bench() -> list[str]:
     """Every notebook one at a time and then two at a time (throwaway caches): the speed-up.
     Other work on the machine skews the ratio: the load average before and after is reported."""
-    load_before, wall, busy, failed = os.getloadavg()[0], {}, {}, {}
+    load_before, wall, busy, cpu, failed = os.getloadavg()[0], {}, {}, {}, {}
     for jobs in (1, 2):
         wall[jobs], records = execute_all(jobs)
         busy[jobs] = sum(r["seconds"] for r in records)
+        cpu[jobs] = sum(r["cpu_s"] for r in records)
         failed[jobs] = [Path(r["uri"]).name for r in records if r["error"]]
-    return speedup_lines(wall, busy, failed, len(records), (load_before, os.getloadavg()[0]))
+    return speedup_lines(wall, busy, cpu, failed, len(records), (load_before, os.getloadavg()[0]))
 
 
 def notebook_lines(records: list[dict]) -> tuple[list[str], bool]:
@@ -298,6 +307,7 @@ def main() -> int:
         failed = [Path(r["uri"]).name for r in records if r["error"]]
         lines += speedup_lines({1: serial, 2: phases["notebooks_s"]},
                                {1: sum(r["seconds"] for r in records), 2: phases["notebook_time_s"]},
+                               {1: sum(r["cpu_s"] for r in records), 2: phases["notebook_cpu_s"]},
                                {1: failed, 2: []}, len(records), (load_before, os.getloadavg()[0]))
         share = rebuild / cold
         lines += [

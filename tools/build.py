@@ -146,10 +146,11 @@ def _execute_one(job: tuple) -> dict:
     seconds = time.perf_counter() - start
     stop.set()
     sampler.join()
-    # exact peak of the largest process the kernel tree had (all of them have exited now)
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return {"uri": uri, "seconds": seconds, "peak_mb": max(peak[0], largest) / 2**20,
-            "error": error}
+    # exact peak of the largest process the kernel tree had (all of them have exited now), and
+    # the CPU time of the whole tree (the kernel, and anything it started, has been reaped)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"uri": uri, "seconds": seconds, "peak_mb": max(peak[0], usage.ru_maxrss * 1024) / 2**20,
+            "cpu_s": usage.ru_utime + usage.ru_stime, "error": error}
 
 
 def _remember_readers() -> None:
@@ -457,6 +458,7 @@ def build(root: Path, jobs: int, slides: bool, out: Output) -> int:
             timing["notebooks_s"] = time.perf_counter() - start
             timing["executed"] = len(records)
             timing["notebook_time_s"] = sum(r["seconds"] for r in records)
+            timing["notebook_cpu_s"] = sum(r.get("cpu_s", 0.0) for r in records)
             phases.append(f"notebooks {_minutes(timing['notebooks_s'])}")
             failed = [r for r in records if r["error"]]
             if failed:
