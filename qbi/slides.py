@@ -1069,8 +1069,12 @@ def _is_current(path: Path, out: Path, cache_dir: Path, static_prefix: str, layo
     if not (stamp.exists() and deck.exists()):
         return False
     nb = cached_notebook(path, cache_dir)
-    return nb is not None and stamp.read_text() == (
-        deck_key(nb, path, static_prefix) + ("" if layout else "-unchecked"))
+    return nb is not None and stamp.read_text() == stamp_key(nb, path, static_prefix, layout)
+
+
+def stamp_key(nb, path: Path, static_prefix: str, layout: bool) -> str:
+    """What a deck's key file holds: its content key, marked when no layout pass checked it."""
+    return deck_key(nb, path, static_prefix) + ("" if layout else "-unchecked")
 
 
 def _build_one(path, args, root, html_dir, out, cache_dir, timeout, static_prefix):
@@ -1111,7 +1115,7 @@ def _build_all(args, paths, root, html_dir, out, cache_dir, timeout, static_pref
         for problem in check_conventions(nb):
             print(f"slides: {path.name}: warning: {problem}", file=sys.stderr)
         deck = out / f"{path.stem}.html"
-        key = deck_key(nb, path, static_prefix) + ("" if layout else "-unchecked")
+        key = stamp_key(nb, path, static_prefix, layout is not None)
         stamp = out / f".{path.stem}.key"
         fitted = out / f".{path.stem}.fit.json"
         if deck.exists() and stamp.exists() and stamp.read_text() == key:

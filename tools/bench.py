@@ -216,6 +216,12 @@ def execute_all(jobs: int) -> tuple[float, list[dict]]:
     return wall, records
 
 
+def totals(records: list[dict]) -> tuple[float, float, list[str]]:
+    """Notebook seconds, kernel CPU seconds and the failed notebooks of an execution run."""
+    return (sum(r["seconds"] for r in records), sum(r["cpu_s"] for r in records),
+            [Path(r["uri"]).name for r in records if r["error"]])
+
+
 def speedup_lines(wall: dict, busy: dict, cpu: dict, failed: dict, n: int,
                   load: tuple[float, float]) -> list[str]:
     """The two rows of the speed-up.  ``cpu``: CPU seconds of the kernels (and what they started);
@@ -240,9 +246,7 @@ def speedup_bench() -> list[str]:
     load_before, wall, busy, cpu, failed = os.getloadavg()[0], {}, {}, {}, {}
     for jobs in (1, 2):
         wall[jobs], records = execute_all(jobs)
-        busy[jobs] = sum(r["seconds"] for r in records)
-        cpu[jobs] = sum(r["cpu_s"] for r in records)
-        failed[jobs] = [Path(r["uri"]).name for r in records if r["error"]]
+        busy[jobs], cpu[jobs], failed[jobs] = totals(records)
     return speedup_lines(wall, busy, cpu, failed, len(records), (load_before, os.getloadavg()[0]))
 
 
@@ -304,10 +308,9 @@ def main() -> int:
     nb_lines, nb_ok = notebook_lines(records)
     ok &= nb_ok
     if not args.notebooks_only:
-        failed = [Path(r["uri"]).name for r in records if r["error"]]
+        busy, cpu, failed = totals(records)
         lines += speedup_lines({1: serial, 2: phases["notebooks_s"]},
-                               {1: sum(r["seconds"] for r in records), 2: phases["notebook_time_s"]},
-                               {1: sum(r["cpu_s"] for r in records), 2: phases["notebook_cpu_s"]},
+                               {1: busy, 2: phases["notebook_time_s"]}, {1: cpu, 2: phases["notebook_cpu_s"]},
                                {1: failed, 2: []}, len(records), (load_before, os.getloadavg()[0]))
         share = rebuild / cold
         lines += [

@@ -179,7 +179,6 @@ def _expected_seconds(root: Path, cache, nbs: list[Path]) -> dict[str, float]:
     """How long each notebook took last time (this build's records, else the execution
     cache's), for scheduling the longest first.  Without a record: lectures before solutions
     before exercises, larger notebooks first (a fresh clone)."""
-
     expected: dict[str, float] = {}
     try:
         for record in cache.list_cache_records():
@@ -204,7 +203,6 @@ def _expected_seconds(root: Path, cache, nbs: list[Path]) -> dict[str, float]:
 
 
 def _cells(nb: Path) -> list[dict]:
-
     try:
         return json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError):
